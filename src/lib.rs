@@ -1,0 +1,22 @@
+//! triage: a rule-based troubleshooting knowledge engine.
+//!
+//! The data flows one way, one module per stage:
+//!
+//! ```text
+//! articles --article--> Article --extract--> Rule --rulebook (TOML)--> RuleSet
+//! log --log (read, normalise, find failure)--> Failure --matcher--> Diagnosis --report--> text|json|md
+//! RuleSet --search--> SearchIndex <-- query
+//! ```
+
+pub mod article;
+pub mod eval;
+pub mod extract;
+pub mod log;
+pub mod matcher;
+pub mod report;
+pub mod rulebook;
+pub mod search;
+pub mod text;
+
+pub use article::model::{Article, Block, Document, Format};
+pub use rulebook::rule::Rule;
