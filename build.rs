@@ -1,1 +1,90 @@
-fn main() {}
+//! Compiles the rules in `rules/` into the binary as the embedded default,
+//! and fails the build when one of them does not lint: a broken bundled rule
+//! must never reach a user.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::{env, fs};
+
+#[path = "src/rulebook/lint.rs"]
+mod lint;
+#[path = "src/rulebook/rule.rs"]
+#[allow(dead_code)]
+mod rule;
+
+fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rule_files(&path, out);
+        } else if path.extension().is_some_and(|x| x == "toml") {
+            out.push(path);
+        }
+    }
+}
+
+fn main() {
+    let root =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let rules_dir = root.join("rules");
+    println!("cargo:rerun-if-changed=rules");
+    println!("cargo:rerun-if-changed=src/rulebook/lint.rs");
+    println!("cargo:rerun-if-changed=src/rulebook/rule.rs");
+
+    let mut files = Vec::new();
+    rule_files(&rules_dir, &mut files);
+    files.sort();
+
+    let mut parsed = Vec::new();
+    let mut failures = Vec::new();
+    for path in &files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        let name = path
+            .strip_prefix(&root)
+            .unwrap_or(path)
+            .display()
+            .to_string();
+        let text = match fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                failures.push(format!("{name}: cannot read: {e}"));
+                continue;
+            }
+        };
+        match toml::from_str::<rule::Rule>(&text) {
+            Ok(rule) => parsed.push((name, text, rule)),
+            Err(e) => {
+                let line = e
+                    .span()
+                    .map_or(1, |s| text[..s.start].matches('\n').count() + 1);
+                failures.push(format!("{name}:{line}: {}", e.message()));
+            }
+        }
+    }
+    failures.extend(lint::lint(&parsed, true).iter().map(|p| p.to_string()));
+    if !failures.is_empty() {
+        for f in &failures {
+            println!("cargo:warning={f}");
+        }
+        eprintln!("bundled rules do not lint:\n{}", failures.join("\n"));
+        std::process::exit(1);
+    }
+
+    let mut code = String::from("/// Bundled rule files: (path relative to the crate, TOML text).\npub static EMBEDDED_RULES: &[(&str, &str)] = &[\n");
+    for (name, _, _) in &parsed {
+        let abs = root.join(name);
+        writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            abs.display().to_string()
+        )
+        .expect("write to String");
+    }
+    code.push_str("];\n");
+    let out =
+        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
+    fs::write(out, code).expect("write embedded_rules.rs");
+}

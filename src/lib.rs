@@ -11,6 +11,7 @@
 pub mod article;
 pub mod eval;
 pub mod extract;
+pub mod ingest;
 pub mod log;
 pub mod matcher;
 pub mod report;

@@ -15,7 +15,8 @@ fn stemmer() -> &'static Stemmer {
 fn stop_words() -> &'static HashSet<String> {
     static STOP: OnceLock<HashSet<String>> = OnceLock::new();
     STOP.get_or_init(|| {
-        stop_words::lookup("en").unwrap_or_default()
+        stop_words::lookup("en")
+            .unwrap_or_default()
             .iter()
             .map(|w| w.to_string())
             .collect()

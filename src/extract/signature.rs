@@ -1,0 +1,272 @@
+//! Error text -> signature templates.
+//!
+//! A signature is the literal text of an error message with its
+//! installation-specific parts replaced by `<*>`, so that the message an
+//! article quotes from one shop matches the same error in another shop's log.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::rulebook::rule::WILDCARD;
+
+/// Longest template kept: beyond this an error line is usually a serialised
+/// blob (JSON, a query) whose tail adds nothing to recognising it.
+const MAX_TEMPLATE_CHARS: usize = 220;
+
+/// Minimum literal letters for a template to be worth matching; shorter ones
+/// ("Error: <*>") would fire on any failed log.
+const MIN_LITERAL_LETTERS: usize = 12;
+
+struct Substitution {
+    pattern: Regex,
+    replacement: &'static str,
+}
+
+fn sub(pattern: &str, replacement: &'static str) -> Substitution {
+    Substitution {
+        pattern: Regex::new(pattern).expect("static signature regex"),
+        replacement,
+    }
+}
+
+/// Log-line decorations that are not part of the message: timestamps, level
+/// words, channel names (`report.CRITICAL:`), platform stream prefixes (`W:`),
+/// and the `[code]` a tool prints after the level (kept as an error code).
+static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)^\s*(?:
+            \[\d{4}-\d\d-\d\d[\ T][\d:.]+[^\]]*\]\s*   # [2020-06-01 10:00:00]
+          | \[?[YXD]{2,4}-[MX]{2}-[DX]{2}[\ T][HMS:X]+\]?\s*  # [YYYY-MM-DD HH:MM:SS]
+          | \d{4}-\d\d-\d\d[\ T][\d:.]+(?:Z|[+-]\d\d:?\d\d)?\s*
+          | [A-Za-z_]+\.(?:DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL|ALERT|EMERGENCY):\s*
+          | (?:DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL|ALERT|EMERGENCY):\s*
+          | \[(?:DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL)\]:?\s*
+          | [WE]:\s+
+          | \[\d{1,5}\]\s*
+        )+",
+    )
+    .expect("static prefix regex")
+});
+
+/// Substitutions in order: whole-token shapes first (URLs, paths) so that the
+/// numbers inside them do not leave fragments behind.
+static SUBSTITUTIONS: LazyLock<Vec<Substitution>> = LazyLock::new(|| {
+    vec![
+        // URLs and e-mail addresses.
+        sub(r#"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'"<>)\]]+"#, WILDCARD),
+        sub(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", WILDCARD),
+        // Placeholders articles write for variable parts: <path/to/file>, %code%, {{x}}.
+        sub(r"<[^<>*\s][^<>]{0,60}>", WILDCARD),
+        sub(r"%[A-Za-z_]+%", WILDCARD),
+        sub(r"\{\{[^}]*\}\}", WILDCARD),
+        // Quoted names and values.
+        sub(r"'[^'\n]{1,120}'", "'<*>'"),
+        sub(r#""[^"\n]{1,120}""#, "\"<*>\""),
+        sub(r"‘[^’\n]{1,120}’", "‘<*>’"),
+        sub(r"“[^”\n]{1,120}”", "“<*>”"),
+        // File-system paths: two or more segments, or rooted.
+        sub(r"(?:~|\.{1,2})?/[\w.@%+~-]+(?:/[\w.@%+~<>*-]*)*", WILDCARD),
+        sub(r"\b[\w.@-]+(?:/[\w.@-]+){2,}/?", WILDCARD),
+        // Hosts with ports, IP addresses.
+        sub(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", WILDCARD),
+        sub(r"\b[\w.-]+:\d{2,5}\b", WILDCARD),
+        // Hashes and ids: long hex runs that contain a digit.
+        sub(r"\b(?:[0-9a-f]*\d[0-9a-f]*){7,}\b", WILDCARD),
+        sub(r"\b[0-9a-f]{7,}\b", WILDCARD),
+        // Versions and numbers (with a suffix like -p1, -beta, M, ms).
+        sub(
+            r"\bv?\d+(?:[.,]\d+)*(?:-[A-Za-z][\w.]*)?(?:[KMGkmg]i?[Bb]?|ms|s)?\b",
+            WILDCARD,
+        ),
+        sub(r"#<\*>", WILDCARD),
+    ]
+});
+
+static WILDCARD_RUN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"<\*>(?:[\s,;:./\\-]*<\*>)+").expect("static wildcard-run regex"));
+static SPACES: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\s+").expect("static whitespace regex"));
+
+/// Strip log decorations (timestamp, level, channel, `[code]`) from a line.
+pub fn strip_prefix(line: &str) -> &str {
+    match PREFIX.find(line) {
+        Some(m) => &line[m.end()..],
+        None => line,
+    }
+}
+
+/// The error code a tool printed after the level (`CRITICAL: [11] ...`).
+pub fn error_code(line: &str) -> Option<String> {
+    static CODE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL):\s*\[(\d{1,5})\]")
+            .expect("static code regex")
+    });
+    CODE.captures(line).map(|c| c[1].to_string())
+}
+
+/// Turn one line of quoted error text into a template, or `None` when too
+/// little literal text is left to recognise it by.
+pub fn template(line: &str) -> Option<String> {
+    let line = strip_prefix(line.trim());
+    let mut text = SPACES.replace_all(line.trim(), " ").into_owned();
+    if text.chars().count() > MAX_TEMPLATE_CHARS {
+        text = truncate_at_word(&text, MAX_TEMPLATE_CHARS);
+    }
+    for s in SUBSTITUTIONS.iter() {
+        text = s.pattern.replace_all(&text, s.replacement).into_owned();
+    }
+    text = WILDCARD_RUN.replace_all(&text, WILDCARD).into_owned();
+    let text = trim_wildcards(&text);
+    if literal_letters(&text) < MIN_LITERAL_LETTERS || literal_words(&text) < 2 {
+        return None;
+    }
+    Some(text)
+}
+
+fn truncate_at_word(text: &str, max_chars: usize) -> String {
+    let cut: String = text.chars().take(max_chars).collect();
+    match cut.rfind(' ') {
+        Some(i) if i > max_chars / 2 => cut[..i].to_string(),
+        _ => cut,
+    }
+}
+
+/// A template that starts or ends in a wildcard says nothing more than one
+/// without it, and matching is by substring anyway.
+fn trim_wildcards(text: &str) -> String {
+    let mut t = text.trim();
+    loop {
+        let before = t;
+        t = t
+            .trim_start_matches(WILDCARD)
+            .trim_end_matches(WILDCARD)
+            .trim_matches(|c: char| c.is_whitespace() || ",;:-".contains(c));
+        if t == before {
+            break;
+        }
+    }
+    t.to_string()
+}
+
+fn literal_parts(text: &str) -> impl Iterator<Item = &str> {
+    text.split(WILDCARD)
+}
+
+fn literal_letters(text: &str) -> usize {
+    literal_parts(text)
+        .flat_map(|p| p.chars())
+        .filter(|c| c.is_alphabetic())
+        .count()
+}
+
+fn literal_words(text: &str) -> usize {
+    literal_parts(text)
+        .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 2)
+        .count()
+}
+
+/// Lines of a quoted block that are not the error itself: stack frames,
+/// shell prompts, separators.
+pub fn is_noise_line(line: &str) -> bool {
+    static NOISE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?x)^\s*(?:
+                \#\d+\s                      # stack frame
+              | at\s+[\w$.]+\(               # java-style frame
+              | Stack\ trace:?\s*$
+              | \{main\}\s*$
+              | [\w.-]*@[\w.-]+:[^\s]*[\$\#]\s   # user@host:~$ prompt
+              | [\$>]\s                      # $ prompt
+              | [-=+*_]{3,}\s*$              # rule lines
+              | \.{3}\s*$ | …\s*$
+            )",
+        )
+        .expect("static noise regex")
+    });
+    NOISE.is_match(line)
+}
+
+/// Templates for every line of a quoted block, in order, without repeats.
+pub fn templates_of_block(block: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in block.lines() {
+        if is_noise_line(line) {
+            continue;
+        }
+        if let Some(t) = template(line) {
+            if !out.contains(&t) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variable_parts_become_wildcards() {
+        assert_eq!(
+            template("[2020-06-01 10:00:00] CRITICAL: The 'https://repo.example.com/packages.json' URL required authentication (HTTP 401).").as_deref(),
+            Some("The '<*>' URL required authentication (HTTP <*>).")
+        );
+        assert_eq!(
+            template("PHP Fatal error:  Allowed memory size of 1610612736 bytes exhausted (tried to allocate 4096 bytes) in /app/vendor/x/y.php on line 12").as_deref(),
+            Some("PHP Fatal error: Allowed memory size of <*> bytes exhausted (tried to allocate <*> bytes) in <*> on line")
+        );
+    }
+
+    #[test]
+    fn class_names_and_codes_stay_literal() {
+        assert_eq!(
+            template("SQLSTATE[HY000] [2002] Connection refused").as_deref(),
+            Some("SQLSTATE[HY000] [<*>] Connection refused")
+        );
+        assert_eq!(
+            template("[Vendor\\Framework\\Exception\\LocalizedException] Area code is not set")
+                .as_deref(),
+            Some("[Vendor\\Framework\\Exception\\LocalizedException] Area code is not set")
+        );
+    }
+
+    #[test]
+    fn placeholders_written_by_authors_are_wildcards() {
+        assert_eq!(
+            template("Fielddata is disabled on text fields by default. Set fielddata=true on [%attribute_code%]").as_deref(),
+            Some("Fielddata is disabled on text fields by default. Set fielddata=true on [<*>]")
+        );
+        assert_eq!(
+            template("file could not be written: /app/var/generation/<path/to/resource>: Read-only file system").as_deref(),
+            Some("file could not be written: <*>: Read-only file system")
+        );
+    }
+
+    #[test]
+    fn too_generic_lines_give_no_template() {
+        assert_eq!(template("Error: 42"), None);
+        assert_eq!(template("df -h"), None);
+        assert_eq!(template("   "), None);
+    }
+
+    #[test]
+    fn error_code_after_level() {
+        assert_eq!(
+            error_code("[2020-01-01 00:00:00] CRITICAL: [11] Command failed").as_deref(),
+            Some("11")
+        );
+        assert_eq!(error_code("ERROR: something"), None);
+    }
+
+    #[test]
+    fn block_skips_stack_frames_and_prompts() {
+        let block = "PHP Fatal error:  Uncaught Exception: Something went badly wrong in /a/b.php:3\nStack trace:\n#0 /a/c.php(12): foo()\nuser@host:~$ php bin/tool run\n";
+        assert_eq!(
+            templates_of_block(block),
+            vec!["PHP Fatal error: Uncaught Exception: Something went badly wrong in"]
+        );
+    }
+}

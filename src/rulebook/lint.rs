@@ -1,0 +1,108 @@
+//! Checks on rules that need nothing but the rules themselves.
+//!
+//! Also compiled by `build.rs` (via `#[path]`), so that a bundled rule that
+//! does not lint fails the build: keep this file free of other crate modules.
+
+use std::collections::HashMap;
+
+use super::rule::{Rule, WILDCARD};
+
+/// One problem found in a rule file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// Line (1-based) of the first line of `text` that contains `needle`, or 1.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(1, |i| i + 1)
+}
+
+/// Lint rules given as (file name, file text, parsed rule). `strict` also
+/// demands what a curated knowledge base must have: symptoms, steps and
+/// examples both ways.
+pub fn lint(rules: &[(String, String, Rule)], strict: bool) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut seen: HashMap<&str, &str> = HashMap::new();
+    for (file, text, rule) in rules {
+        let mut problem = |needle: &str, message: String| {
+            problems.push(Problem {
+                file: file.clone(),
+                line: line_of(text, needle),
+                message,
+            })
+        };
+        if rule.id.trim().is_empty() {
+            problem("id", "rule has an empty id".into());
+        }
+        if let Some(other) = seen.insert(rule.id.as_str(), file.as_str()) {
+            problem(
+                "id",
+                format!("duplicate id {:?} (also in {other})", rule.id),
+            );
+        }
+        if rule.title.trim().is_empty() {
+            problem("title", "rule has an empty title".into());
+        }
+        for (key, list) in [
+            ("patterns", &rule.patterns),
+            ("require", &rule.require),
+            ("exclude", &rule.exclude),
+        ] {
+            for pattern in list {
+                if let Err(e) = regex::Regex::new(pattern) {
+                    let first = e.to_string().lines().last().unwrap_or("").to_string();
+                    problem(pattern, format!("{key}: regex does not compile: {first}"));
+                }
+            }
+        }
+        for sig in &rule.signatures {
+            let literal: usize = sig
+                .split(WILDCARD)
+                .flat_map(str::chars)
+                .filter(|c| c.is_alphabetic())
+                .count();
+            if literal < 6 {
+                problem(
+                    sig,
+                    format!("signature {sig:?} has too little literal text to be specific"),
+                );
+            }
+        }
+        if strict {
+            if rule.signatures.is_empty() && rule.patterns.is_empty() && rule.error_codes.is_empty()
+            {
+                problem(
+                    "id",
+                    "rule has no symptoms (signatures, patterns or error_codes)".into(),
+                );
+            }
+            if rule.steps.is_empty() {
+                problem("id", "rule has no remediation steps".into());
+            }
+            if rule.examples.must_match.is_empty() {
+                problem(
+                    "id",
+                    "rule has no must-match example ([examples] match)".into(),
+                );
+            }
+            if rule.examples.must_not_match.is_empty() {
+                problem(
+                    "id",
+                    "rule has no must-not-match example ([examples] no_match)".into(),
+                );
+            }
+        }
+    }
+    problems
+}
