@@ -1,1 +1,635 @@
-//! TODO
+//! Search: rank rules for what a person types, a description of a symptom
+//! ("deploy fails after we changed the account owner") or a pasted fragment
+//! of an error message.
+//!
+//! # Approach
+//! Weighted per-field BM25 plus three things plain BM25 lacks:
+//! - **fields**: title, signatures (quoted error messages), issue, cause,
+//!   steps and a catch-all of labels, keywords and description are scored
+//!   apart and summed with weights, because a word in a title says more than
+//!   the same word in step 7 of a remedy;
+//! - **coverage**: the score is damped by the share of the query's
+//!   information (idf-weighted) a rule matches, so one rare word cannot
+//!   outrank a rule that matches the whole description;
+//! - **phrases**: the query's words, with numbers, paths, hashes and quoted
+//!   names left out, are compared as a sequence with the rule's texts (with
+//!   `<*>` left out); a long common run is strong evidence for a pasted
+//!   error;
+//! - **typos**: a query word the index does not know is replaced by the
+//!   closest known word within one or two edits;
+//! - **editions**: rules with near-identical titles from different files are
+//!   one article and one hit; the others are listed in [`Hit::also`].
+//!
+//! # Dependencies
+//! - `bm25` (2.x), the one search dependency: its embedder does BM25's term
+//!   saturation and length normalisation and its scorer the idf-weighted
+//!   sum, per field. Chosen over tantivy because the corpus is ~800 short
+//!   documents: tantivy's strength (segments, mmap, large indexes) is start-up
+//!   cost here, its index is a directory rather than a value serde can cache
+//!   beside the rules, and its phrase queries need exact positions, whereas
+//!   pasted errors need variable parts skipped. bm25 brings only `fxhash`
+//!   with it (default features, its own tokenizer, are off: analysis is
+//!   `crate::text`, shared with diagnose).
+//! - `strsim` for edit distances (typos) and title similarity (editions). It
+//!   was already compiled into the build through clap; naming it only makes
+//!   the use explicit.
+//!
+//! The index holds only plain data and derives serde; the bm25 scorers are
+//! rebuilt from it on first use (a few milliseconds), so a cached index loads
+//! without re-analysing any text.
+
+mod analysis;
+pub mod eval;
+mod fold;
+mod fuzzy;
+mod snippet;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use bm25::{Embedder, EmbedderBuilder, Embedding, Scorer, TokenEmbedding, Tokenizer};
+use serde::{Deserialize, Serialize};
+
+use crate::rulebook::Rule;
+use crate::text::{is_stop_word, terms, words};
+
+use analysis::{longest_common_run, phrase_tokens, term_id, PhraseToken, BREAK};
+use fuzzy::{Lookup, Vocabulary};
+
+/// The parts of a rule scored apart, with how much a match in each counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+enum Field {
+    Title,
+    Signatures,
+    Issue,
+    Cause,
+    Steps,
+    Meta,
+}
+
+impl Field {
+    const ALL: [Field; 6] = [
+        Field::Title,
+        Field::Signatures,
+        Field::Issue,
+        Field::Cause,
+        Field::Steps,
+        Field::Meta,
+    ];
+
+    /// How much a BM25 match in this field counts. The title names the
+    /// problem; signatures are the error itself; steps mention many tools
+    /// and files in passing.
+    fn weight(self) -> f64 {
+        match self {
+            Field::Title => 3.0,
+            Field::Signatures => 1.5,
+            Field::Issue => 1.2,
+            Field::Cause => 1.0,
+            Field::Steps => 0.4,
+            Field::Meta => 1.0,
+        }
+    }
+
+    fn text(self, rule: &Rule) -> String {
+        match self {
+            Field::Title => rule.title.clone(),
+            Field::Signatures => rule.signatures.join("\n"),
+            Field::Issue => {
+                let issue = &rule.issue;
+                let mut parts = vec![issue.text.as_str()];
+                parts.extend(issue.steps_to_reproduce.iter().map(String::as_str));
+                parts.push(&issue.expected);
+                parts.push(&issue.actual);
+                parts.join("\n")
+            }
+            Field::Cause => rule.cause.clone(),
+            Field::Steps => rule.steps.join("\n"),
+            Field::Meta => {
+                let mut parts: Vec<&str> = rule.labels.iter().map(String::as_str).collect();
+                parts.extend(rule.keywords.iter().map(String::as_str));
+                parts.push(&rule.description);
+                parts.join("\n")
+            }
+        }
+    }
+}
+
+/// The texts compared as phrases with the query, and how much a run in each
+/// counts. Steps are left out: they quote commands, not symptoms.
+fn phrase_texts(rule: &Rule) -> [Vec<&str>; 4] {
+    let issue = &rule.issue;
+    [
+        rule.signatures.iter().map(String::as_str).collect(),
+        vec![rule.title.as_str()],
+        vec![
+            issue.text.as_str(),
+            issue.actual.as_str(),
+            rule.description.as_str(),
+        ],
+        vec![rule.cause.as_str()],
+    ]
+}
+
+/// How much a phrase run counts in each entry of `phrase_texts`.
+const PHRASE_WEIGHTS: [f64; 4] = [1.0, 1.0, 0.8, 0.6];
+
+/// Tuning of the ranking, in one place. Set on the labelled queries of the
+/// evaluation set as a whole, never for one query.
+mod tuning {
+    /// Share of the BM25 score kept by a rule that matches none of the
+    /// query's information besides its best term.
+    pub const COVERAGE_FLOOR: f64 = 0.25;
+    pub const COVERAGE_POWER: f64 = 2.0;
+    /// A corrected word counts for this much of a typed one, per edit.
+    pub const CORRECTED_WEIGHT: [f64; 3] = [1.0, 0.7, 0.45];
+    /// Rules (by BM25) whose texts are compared as phrases with the query.
+    pub const PHRASE_CANDIDATES: usize = 120;
+    /// A full phrase match adds this share of the best BM25 score.
+    pub const PHRASE_BONUS: f64 = 1.0;
+    /// Shortest run of content words that counts as a phrase.
+    pub const PHRASE_MIN_RUN: usize = 3;
+    pub const K1: f32 = 1.2;
+    pub const B: f32 = 0.75;
+}
+
+/// Splits pre-analysed text (stems joined by spaces): analysis is done once,
+/// by `crate::text::terms`, and the embedder only counts.
+#[derive(Default)]
+struct AnalysedText;
+
+impl Tokenizer for AnalysedText {
+    fn tokenize(&self, input_text: &str) -> Vec<String> {
+        input_text
+            .split(' ')
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
+/// One field's BM25 term weights per rule: (term id, saturated and
+/// length-normalised frequency), one entry per distinct term.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct FieldIndex {
+    field: Field,
+    weights: Vec<Vec<(u32, f32)>>,
+}
+
+/// A search index over a slice of rules. Plain data: serialize it beside the
+/// rules to skip analysis at start-up.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SearchIndex {
+    rule_count: usize,
+    fields: Vec<FieldIndex>,
+    /// In how many rules (any field) each term occurs.
+    rule_frequency: HashMap<u32, u32>,
+    /// Per rule, per entry of `phrase_texts`, the phrase tokens.
+    phrases: Vec<Vec<Vec<PhraseToken>>>,
+    /// Per rule, its edition group (see `fold`).
+    groups: Vec<usize>,
+    vocabulary: Vocabulary,
+    #[serde(skip)]
+    scorers: Scorers,
+}
+
+/// The bm25 scorers, one per field, built from `SearchIndex::fields` on
+/// first use; bm25 keeps them as hash maps without serde.
+#[derive(Default)]
+struct Scorers(OnceLock<Vec<Scorer<usize, u32>>>);
+
+impl std::fmt::Debug for Scorers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Scorers(built)"
+        } else {
+            "Scorers(not built)"
+        })
+    }
+}
+
+/// One search result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    /// Index into the rules the index was built from.
+    pub rule: usize,
+    pub score: f64,
+    /// About 160 bytes of the rule's text around the best-matching passage.
+    pub snippet: String,
+    /// Byte ranges in `snippet` of words that match query terms.
+    pub highlights: Vec<(usize, usize)>,
+    /// Other editions of the same article, folded into this hit.
+    pub also: Vec<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueryError {
+    #[error("the query is empty or has only stop words and punctuation: nothing to search for")]
+    Empty,
+    #[error("the search index was built from {indexed} rules but {given} were given; rebuild it")]
+    Stale { indexed: usize, given: usize },
+}
+
+/// A query word after analysis.
+#[derive(Debug, Clone)]
+struct QueryTerm {
+    id: u32,
+    stem: String,
+    weight: f64,
+}
+
+impl SearchIndex {
+    pub fn build(rules: &[Rule]) -> SearchIndex {
+        let mut rule_terms: Vec<HashSet<u32>> = vec![HashSet::new(); rules.len()];
+        let mut fields = Vec::with_capacity(Field::ALL.len());
+        for field in Field::ALL {
+            let analysed: Vec<String> = rules
+                .iter()
+                .map(|r| terms(&field.text(r)).join(" "))
+                .collect();
+            let total: usize = analysed
+                .iter()
+                .map(|t| t.split(' ').filter(|w| !w.is_empty()).count())
+                .sum();
+            let average = (total as f32 / rules.len().max(1) as f32).max(1.0);
+            let embedder: Embedder<u32, AnalysedText> = EmbedderBuilder::with_avgdl(average)
+                .k1(tuning::K1)
+                .b(tuning::B)
+                .build();
+            let weights = analysed
+                .iter()
+                .zip(&mut rule_terms)
+                .map(|(text, seen)| {
+                    let mut distinct: Vec<(u32, f32)> = embedder
+                        .embed(text)
+                        .iter()
+                        .map(|t| (t.index, t.value))
+                        .collect();
+                    distinct.sort_by_key(|&(id, _)| id);
+                    distinct.dedup_by_key(|&mut (id, _)| id);
+                    seen.extend(distinct.iter().map(|&(id, _)| id));
+                    distinct
+                })
+                .collect();
+            fields.push(FieldIndex { field, weights });
+        }
+        let mut rule_frequency: HashMap<u32, u32> = HashMap::new();
+        for id in rule_terms.iter().flatten() {
+            *rule_frequency.entry(*id).or_default() += 1;
+        }
+
+        let phrases = rules
+            .iter()
+            .map(|rule| {
+                phrase_texts(rule)
+                    .into_iter()
+                    .map(|texts| {
+                        let mut tokens = Vec::new();
+                        for text in texts.iter().filter(|t| !t.is_empty()) {
+                            if !tokens.is_empty() {
+                                tokens.push(PhraseToken {
+                                    id: BREAK,
+                                    content: false,
+                                });
+                            }
+                            tokens.extend(phrase_tokens(text));
+                        }
+                        tokens
+                    })
+                    .collect()
+            })
+            .collect();
+
+        let all_text: Vec<String> = rules
+            .iter()
+            .map(|r| {
+                Field::ALL
+                    .iter()
+                    .map(|f| f.text(r))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect();
+        let vocabulary = Vocabulary::build(
+            all_text
+                .iter()
+                .map(|text| words(text).collect::<HashSet<String>>()),
+        );
+
+        SearchIndex {
+            rule_count: rules.len(),
+            fields,
+            rule_frequency,
+            phrases,
+            groups: fold::edition_groups(rules),
+            vocabulary,
+            scorers: Scorers::default(),
+        }
+    }
+
+    /// The best `limit` hits for `query`, best first, one per article.
+    /// `rules` must be the slice the index was built from.
+    pub fn search(
+        &self,
+        rules: &[Rule],
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Hit>, QueryError> {
+        if rules.len() != self.rule_count {
+            return Err(QueryError::Stale {
+                indexed: self.rule_count,
+                given: rules.len(),
+            });
+        }
+        let query_terms = self.analyse(query);
+        let query_phrase = phrase_tokens(query);
+        let phrase_content = query_phrase.iter().filter(|t| t.content).count();
+        if query_terms.is_empty() && phrase_content == 0 {
+            return Err(QueryError::Empty);
+        }
+
+        let mut scores = self.bm25(&query_terms);
+        self.add_phrase_bonus(&mut scores, &query_phrase, phrase_content);
+
+        let mut ranked: Vec<(usize, f64)> = scores
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, s)| s > 0.0)
+            .collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
+        let weights: HashMap<String, f64> = query_terms
+            .iter()
+            .map(|t| (t.stem.clone(), self.idf(t.id) * t.weight))
+            .collect();
+        let mut shown_groups = HashSet::new();
+        let mut hits = Vec::new();
+        for (rule, score) in ranked {
+            if hits.len() >= limit {
+                break;
+            }
+            let group = self.groups[rule];
+            if !shown_groups.insert(group) {
+                continue;
+            }
+            let also = (0..self.rule_count)
+                .filter(|&i| i != rule && self.groups[i] == group)
+                .collect();
+            let (snippet, highlights) = snippet::snippet(&rules[rule], &weights);
+            hits.push(Hit {
+                rule,
+                score,
+                snippet,
+                highlights,
+                also,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// The query's distinct terms: typed words the index knows, and the
+    /// closest known word for those it does not.
+    fn analyse(&self, query: &str) -> Vec<QueryTerm> {
+        let mut found: Vec<QueryTerm> = Vec::new();
+        for word in words(query) {
+            if word.chars().count() < 2
+                || is_stop_word(&word)
+                || word.chars().all(|c| c.is_ascii_digit())
+            {
+                continue;
+            }
+            let (stem, weight) = match self.vocabulary.lookup(&word) {
+                Lookup::Known(stem) => (stem, 1.0),
+                Lookup::Corrected { stem, distance, .. } => {
+                    (stem, tuning::CORRECTED_WEIGHT[distance.min(2)])
+                }
+                Lookup::Unknown => continue,
+            };
+            match found.iter_mut().find(|t| t.stem == stem) {
+                Some(term) => term.weight = term.weight.max(weight),
+                None => found.push(QueryTerm {
+                    id: term_id(&stem),
+                    stem,
+                    weight,
+                }),
+            }
+        }
+        found
+    }
+
+    fn scorers(&self) -> &[Scorer<usize, u32>] {
+        self.scorers.0.get_or_init(|| {
+            self.fields
+                .iter()
+                .map(|field| {
+                    let mut scorer = Scorer::new();
+                    for (rule, weights) in field.weights.iter().enumerate() {
+                        let embedding = Embedding(
+                            weights
+                                .iter()
+                                .map(|&(index, value)| TokenEmbedding { index, value })
+                                .collect(),
+                        );
+                        scorer.upsert(&rule, embedding);
+                    }
+                    scorer
+                })
+                .collect()
+        })
+    }
+
+    /// Inverse rule frequency over all fields: how much a term tells rules apart.
+    fn idf(&self, id: u32) -> f64 {
+        let n = self.rule_count as f64;
+        let df = f64::from(self.rule_frequency.get(&id).copied().unwrap_or(0));
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// Per rule: the weighted sum of per-field BM25, damped by coverage.
+    fn bm25(&self, query_terms: &[QueryTerm]) -> Vec<f64> {
+        let mut sums = vec![0.0; self.rule_count];
+        let mut matched = vec![0.0; self.rule_count];
+        let information: f64 = query_terms.iter().map(|t| self.idf(t.id) * t.weight).sum();
+        for term in query_terms {
+            let embedding = Embedding(vec![TokenEmbedding {
+                index: term.id,
+                value: 1.0,
+            }]);
+            let mut seen = HashSet::new();
+            for (field, scorer) in self.fields.iter().zip(self.scorers()) {
+                for hit in scorer.matches(&embedding) {
+                    sums[hit.id] += field.field.weight() * term.weight * f64::from(hit.score);
+                    if seen.insert(hit.id) {
+                        matched[hit.id] += self.idf(term.id) * term.weight;
+                    }
+                }
+            }
+        }
+        sums.iter()
+            .zip(&matched)
+            .map(|(&sum, &got)| {
+                let coverage = if information > 0.0 {
+                    got / information
+                } else {
+                    0.0
+                };
+                sum * (tuning::COVERAGE_FLOOR
+                    + (1.0 - tuning::COVERAGE_FLOOR) * coverage.powf(tuning::COVERAGE_POWER))
+            })
+            .collect()
+    }
+
+    /// Raises rules whose texts contain a long run of the query's words.
+    fn add_phrase_bonus(&self, scores: &mut [f64], query: &[PhraseToken], content: usize) {
+        if content < 2 {
+            return;
+        }
+        let best = scores.iter().copied().fold(0.0, f64::max);
+        // Without any term match (a query of unknown words), phrases still
+        // count, on a unit scale.
+        let scale = if best > 0.0 { best } else { 1.0 };
+        let mut candidates: Vec<usize> = (0..self.rule_count).collect();
+        if best > 0.0 {
+            candidates.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+            candidates.truncate(tuning::PHRASE_CANDIDATES);
+        }
+        let needed = tuning::PHRASE_MIN_RUN.min(content);
+        for rule in candidates {
+            let mut strongest = 0.0f64;
+            for (tokens, weight) in self.phrases[rule].iter().zip(PHRASE_WEIGHTS) {
+                let run = longest_common_run(query, tokens);
+                if run >= needed {
+                    let share = run as f64 / content as f64;
+                    strongest = strongest.max(weight * share * share);
+                }
+            }
+            scores[rule] += tuning::PHRASE_BONUS * scale * strongest;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rulebook::rule::Issue;
+
+    fn rule(id: &str, source: &str, title: &str) -> Rule {
+        Rule {
+            id: id.into(),
+            source: source.into(),
+            title: title.into(),
+            ..Rule::default()
+        }
+    }
+
+    fn rules() -> Vec<Rule> {
+        let mut owner = rule(
+            "501",
+            "old/501.txt",
+            "Deploy fails after the account owner changed",
+        );
+        owner.cause = "The access keys belong to the former owner of the license.".into();
+        let mut owner_new = rule(
+            "deploy-owner",
+            "new/deploy-owner.md",
+            "Deploy fails after account owner changed",
+        );
+        owner_new.cause = owner.cause.clone();
+        let mut checkout = rule(
+            "checkout-blank",
+            "new/checkout-blank.md",
+            "Checkout page blank after upgrade",
+        );
+        checkout.issue = Issue {
+            text: "After an upgrade the checkout page shows nothing.".into(),
+            ..Issue::default()
+        };
+        let mut disk = rule(
+            "disk-full",
+            "new/disk-full.md",
+            "Deploy fails: no space left",
+        );
+        disk.signatures = vec!["SQLSTATE[HY000]: General error: 1114 The table <*> is full".into()];
+        disk.steps = vec!["Free disk space and redeploy.".into()];
+        vec![owner, owner_new, checkout, disk]
+    }
+
+    #[test]
+    fn description_finds_the_article_once() {
+        let rules = rules();
+        let index = SearchIndex::build(&rules);
+        let hits = index
+            .search(
+                &rules,
+                "deploy fails after we changed the account owner",
+                10,
+            )
+            .unwrap();
+        assert!(hits[0].rule == 0 || hits[0].rule == 1, "{hits:?}");
+        assert_eq!(hits[0].also.len(), 1);
+        assert_eq!(
+            hits.iter().filter(|h| h.rule <= 1).count(),
+            1,
+            "editions fold into one hit"
+        );
+    }
+
+    #[test]
+    fn pasted_error_with_other_values_matches_its_signature() {
+        let rules = rules();
+        let index = SearchIndex::build(&rules);
+        let hits = index
+            .search(
+                &rules,
+                "SQLSTATE[HY000]: General error: 1114 The table 'catalog_url_rewrite' is full",
+                3,
+            )
+            .unwrap();
+        assert_eq!(hits[0].rule, 3);
+        let marked: Vec<&str> = hits[0]
+            .highlights
+            .iter()
+            .map(|&(s, e)| &hits[0].snippet[s..e])
+            .collect();
+        assert!(
+            marked.contains(&"General") && marked.contains(&"full"),
+            "{marked:?}"
+        );
+    }
+
+    #[test]
+    fn typos_still_find_the_article() {
+        let rules = rules();
+        let index = SearchIndex::build(&rules);
+        let hits = index.search(&rules, "chekout pgae blnak", 3).unwrap();
+        assert_eq!(hits[0].rule, 2, "{hits:?}");
+    }
+
+    #[test]
+    fn meaningless_queries_are_rejected() {
+        let rules = rules();
+        let index = SearchIndex::build(&rules);
+        assert_eq!(index.search(&rules, "", 5), Err(QueryError::Empty));
+        assert_eq!(
+            index.search(&rules, "  the of and ?!", 5),
+            Err(QueryError::Empty)
+        );
+        assert!(matches!(
+            index.search(&rules[..1], "deploy", 5),
+            Err(QueryError::Stale { .. })
+        ));
+    }
+
+    #[test]
+    fn a_serialized_index_answers_alike() {
+        let rules = rules();
+        let index = SearchIndex::build(&rules);
+        let json = serde_json::to_string(&index).unwrap();
+        let loaded: SearchIndex = serde_json::from_str(&json).unwrap();
+        let query = "checkout blank after upgrade";
+        assert_eq!(
+            index.search(&rules, query, 5),
+            loaded.search(&rules, query, 5)
+        );
+    }
+}

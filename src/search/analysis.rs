@@ -1,0 +1,159 @@
+//! Query and field analysis that search needs beyond `crate::text`: words
+//! with their byte ranges (for snippets and highlights) and phrase tokens in
+//! which installation-specific values are left out, so that a pasted error
+//! line matches the signature it came from.
+
+use bm25::TokenEmbedder;
+
+use crate::rulebook::rule::WILDCARD;
+use crate::text::{is_stop_word, stem, words};
+
+/// The id of a stemmed term: the same hash the BM25 embedder gives it, so
+/// that phrase tokens and BM25 postings speak of one term by one number.
+pub(crate) fn term_id(stemmed: &str) -> u32 {
+    <u32 as TokenEmbedder>::embed(stemmed)
+}
+
+/// Separates two texts inside one phrase field (two signatures, title and
+/// description): no phrase may run across it.
+pub(crate) const BREAK: u32 = u32::MAX;
+
+/// One token of a phrase sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PhraseToken {
+    pub id: u32,
+    /// Whether the word carries meaning; stop words keep the order of a
+    /// phrase but do not make it longer.
+    pub content: bool,
+}
+
+/// Byte ranges of the words of `text`, split exactly as `crate::text::words`
+/// splits, so that a highlighted range is a word the index knows.
+pub(crate) fn word_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = None;
+    for (at, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(at),
+            (false, Some(s)) => {
+                spans.push((s, at));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        spans.push((s, text.len()));
+    }
+    spans
+}
+
+/// Whether a whitespace-separated chunk of text stands for a value that
+/// differs between installations: a number, version, size, hash, path, URL,
+/// e-mail address, a single quoted name, or the template wildcard.
+fn is_variable(chunk: &str) -> bool {
+    if chunk.contains(WILDCARD) || chunk.contains('@') {
+        return true;
+    }
+    if chunk.chars().any(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    let separators = chunk.matches(['/', '\\']).count();
+    if separators >= 2 || chunk.contains("://") {
+        return true;
+    }
+    let trimmed = chunk.trim_end_matches([',', '.', ';', ':', ')', ']', '!', '?']);
+    let quoted = |q: char| trimmed.len() >= 2 && trimmed.starts_with(q) && trimmed.ends_with(q);
+    quoted('\'') || quoted('"') || quoted('`')
+}
+
+/// The phrase tokens of `text`: stemmed words in order, with variable values
+/// dropped on both sides of a comparison, so the literal words around them
+/// line up.
+pub(crate) fn phrase_tokens(text: &str) -> Vec<PhraseToken> {
+    let mut tokens = Vec::new();
+    for chunk in text.split_whitespace() {
+        if is_variable(chunk) {
+            continue;
+        }
+        for word in words(chunk) {
+            tokens.push(PhraseToken {
+                id: term_id(&stem(&word)),
+                content: word.chars().count() > 1 && !is_stop_word(&word),
+            });
+        }
+    }
+    tokens
+}
+
+/// The number of content words in the longest run of `query` that occurs
+/// contiguously in `field`.
+pub(crate) fn longest_common_run(query: &[PhraseToken], field: &[PhraseToken]) -> usize {
+    if query.is_empty() || field.is_empty() {
+        return 0;
+    }
+    // Longest-common-substring table, one row at a time; a cell holds the
+    // content words of the common run ending at (query[i], field[j]). A run
+    // through stop words only stays at 0, which is right: "to the" is no
+    // evidence.
+    let mut previous = vec![0usize; field.len() + 1];
+    let mut current = vec![0usize; field.len() + 1];
+    let mut longest = 0;
+    for q in query {
+        for (j, f) in field.iter().enumerate() {
+            current[j + 1] = if q.id == f.id && f.id != BREAK {
+                previous[j] + usize::from(q.content)
+            } else {
+                0
+            };
+            longest = longest.max(current[j + 1]);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    longest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_follow_the_shared_tokenizer() {
+        let text = "Key X: vm.max_map_count — fails";
+        let spans: Vec<&str> = word_spans(text).iter().map(|&(s, e)| &text[s..e]).collect();
+        let expected: Vec<String> = words(text).collect();
+        assert_eq!(
+            spans.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>(),
+            expected
+        );
+    }
+
+    #[test]
+    fn variable_values_are_left_out_of_phrases() {
+        let template = phrase_tokens("Failed to open stream: <*> in file <*> line <*>");
+        let pasted = phrase_tokens(
+            "failed to open stream: /var/www/html/app/x.php in file 'Foo.php' line 205",
+        );
+        assert_eq!(template, pasted);
+    }
+
+    #[test]
+    fn run_counts_content_words_only() {
+        let query = phrase_tokens("checkout page is blank after the upgrade");
+        let field = phrase_tokens("The checkout page is blank after an upgrade to the new version");
+        // "checkout page is blank after" matches; "the" vs "an" breaks the run.
+        assert_eq!(longest_common_run(&query, &field), 3);
+    }
+
+    #[test]
+    fn breaks_stop_runs() {
+        let mut field = phrase_tokens("cache flush");
+        field.push(PhraseToken {
+            id: BREAK,
+            content: false,
+        });
+        field.extend(phrase_tokens("failed deploy"));
+        let query = phrase_tokens("cache flush failed deploy");
+        assert_eq!(longest_common_run(&query, &field), 2);
+    }
+}
