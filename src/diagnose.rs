@@ -73,11 +73,7 @@ impl Diagnosis {
 }
 
 /// Diagnose one or more logs read as a single stream, in order.
-pub fn diagnose<R: BufRead>(
-    engine: &Engine,
-    reader: R,
-    top: usize,
-) -> Result<Diagnosis, LogError> {
+pub fn diagnose<R: BufRead>(engine: &Engine, reader: R, top: usize) -> Result<Diagnosis, LogError> {
     let mut scan = Scan::default();
     let mut finder = FailureFinder::new();
     let mut total = 0;
@@ -138,12 +134,12 @@ fn assemble(
 ) -> Diagnosis {
     let mut diagnoses = Vec::new();
     let mut related = Vec::new();
-    let mut shown_titles: Vec<String> = Vec::new();
+    let mut shown_groups: Vec<usize> = Vec::new();
     for c in candidates {
         let rule = &engine.rules[c.rule];
         // Two editions of one article are one answer.
-        let key = crate::search::title_key(&rule.title);
-        if shown_titles.contains(&key) {
+        let key = engine.index.edition_group(c.rule);
+        if shown_groups.contains(&key) {
             continue;
         }
         let finding = Finding {
@@ -160,11 +156,11 @@ fn assemble(
         if c.confidence >= Confidence::Medium {
             if diagnoses.len() < top {
                 diagnoses.push(finding);
-                shown_titles.push(key);
+                shown_groups.push(key);
             }
         } else if related.len() + diagnoses.len() < top.max(3) {
             related.push(finding);
-            shown_titles.push(key);
+            shown_groups.push(key);
         }
     }
     Diagnosis {
@@ -182,7 +178,7 @@ pub fn open_inputs(files: &[PathBuf]) -> Result<Box<dyn BufRead>, LogError> {
     }
     let mut chained: Box<dyn BufRead> = log::open(&files[0])?;
     for f in &files[1..] {
-        chained = Box::new(chained.chain(log::open(f)?));
+        chained = Box::new(std::io::Read::chain(chained, log::open(f)?));
     }
     Ok(chained)
 }

@@ -185,7 +185,10 @@ pub fn eval_queries(engine: &Engine, queries: &[Query]) -> QueryReport {
     let mut rr_sum = 0.0;
     for q in queries.iter().filter(|q| !q.expect.is_empty()) {
         report.labelled += 1;
-        let hits = engine.index.search(&engine.rules, &q.text, 10).unwrap_or_default();
+        let hits = engine
+            .index
+            .search(&engine.rules, &q.text, 10)
+            .unwrap_or_default();
         let ids: Vec<Vec<&str>> = hits
             .iter()
             .map(|h| {

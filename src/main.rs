@@ -170,12 +170,25 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
     match triage::eval::run(engine, file)? {
         Report::Cases(r) => {
             for m in &r.misses {
-                println!("miss {}: expected {} got {}", m.id, m.expected.join(" | "), if m.predicted.is_empty() { "nothing".to_string() } else { m.predicted.join(", ") });
+                println!(
+                    "miss {}: expected {} got {}",
+                    m.id,
+                    m.expected.join(" | "),
+                    if m.predicted.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        m.predicted.join(", ")
+                    }
+                );
             }
             for m in &r.false_alarms {
                 println!("false alarm {}: diagnosed {}", m.id, m.predicted.join(", "));
             }
-            let (top1, top3, abstain) = (share(r.top1, r.labelled), share(r.top3, r.labelled), share(r.abstained, r.unlabelled));
+            let (top1, top3, abstain) = (
+                share(r.top1, r.labelled),
+                share(r.top3, r.labelled),
+                share(r.abstained, r.unlabelled),
+            );
             println!(
                 "labelled cases: {}  top-1: {} ({})  top-3: {} ({})\nunlabelled/control cases: {}  no diagnosis: {} ({})",
                 r.labelled, pct(top1), r.top1, pct(top3), r.top3, r.unlabelled, pct(abstain), r.abstained
@@ -186,12 +199,26 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
         }
         Report::Queries(r) => {
             for m in &r.misses {
-                println!("miss {}: expected {} got {}", m.id, m.expected.join(" | "), if m.predicted.is_empty() { "nothing".to_string() } else { m.predicted.join(", ") });
+                println!(
+                    "miss {}: expected {} got {}",
+                    m.id,
+                    m.expected.join(" | "),
+                    if m.predicted.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        m.predicted.join(", ")
+                    }
+                );
             }
             let (top1, top3) = (share(r.top1, r.labelled), share(r.top3, r.labelled));
             println!(
                 "labelled queries: {}  top-1: {} ({})  top-3: {} ({})  MRR@10: {:.3}",
-                r.labelled, pct(top1), r.top1, pct(top3), r.top3, r.mrr10
+                r.labelled,
+                pct(top1),
+                r.top1,
+                pct(top3),
+                r.top3,
+                r.mrr10
             );
             below("top-1", top1, t.top1, &mut failed);
             below("top-3", top3, t.top3, &mut failed);
@@ -201,25 +228,43 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
     if failed.is_empty() {
         Ok(0)
     } else {
-        Err(Failure { message: failed.join("; "), code: 1 })
+        Err(Failure {
+            message: failed.join("; "),
+            code: 1,
+        })
     }
 }
 
-fn search(query: &str, dir: Option<&Path>, limit: usize, format: cli::SearchFormat) -> Result<u8, Failure> {
+fn search(
+    query: &str,
+    dir: Option<&Path>,
+    limit: usize,
+    format: cli::SearchFormat,
+) -> Result<u8, Failure> {
     let engine = engine(dir)?;
     let hits = match engine.index.search(&engine.rules, query, limit.max(1)) {
         Ok(h) => h,
-        Err(e) => return Err(Failure { message: format!("{e}; describe the symptom or paste the error message"), code: 2 }),
+        Err(e) => {
+            return Err(Failure {
+                message: format!("{e}; describe the symptom or paste the error message"),
+                code: 2,
+            })
+        }
     };
     if hits.is_empty() {
         if format == cli::SearchFormat::Json {
             println!("{}", triage::report::search::json(&engine.rules, &hits));
         }
-        return Err(Failure { message: format!("no article matches {query:?}"), code: 1 });
+        return Err(Failure {
+            message: format!("no article matches {query:?}"),
+            code: 1,
+        });
     }
     match format {
         cli::SearchFormat::Text => print!("{}", triage::report::search::text(&engine.rules, &hits)),
-        cli::SearchFormat::Json => println!("{}", triage::report::search::json(&engine.rules, &hits)),
+        cli::SearchFormat::Json => {
+            println!("{}", triage::report::search::json(&engine.rules, &hits))
+        }
     }
     Ok(0)
 }

@@ -15,7 +15,11 @@ pub struct ExampleFailure {
 
 impl std::fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let first = self.example.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        let first = self
+            .example
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
         write!(
             f,
             "{}: rule {} {} example ({:?}...): {}",
@@ -39,7 +43,9 @@ pub fn run(engine: &Engine) -> TestReport {
             let d = match diagnose::diagnose(engine, example.as_bytes(), 3) {
                 Ok(d) => d,
                 Err(e) => {
-                    report.failures.push(failure(rule, origin, "match", example, e.to_string()));
+                    report
+                        .failures
+                        .push(failure(rule, origin, "match", example, e.to_string()));
                     continue;
                 }
             };

@@ -91,12 +91,56 @@ pub fn literal_words(text: &str) -> Vec<String> {
 
 /// Words that mark a line as an error report rather than a command or data.
 const ERROR_WORDS: &[&str] = &[
-    "error", "errors", "exception", "fatal", "failed", "fail", "fails", "failure", "cannot",
-    "can't", "could", "unable", "denied", "refused", "invalid", "missing", "exhausted", "timeout",
-    "timed", "not", "unknown", "undefined", "unsupported", "incompatible", "violation", "gone",
-    "lost", "killed", "abort", "aborting", "aborted", "critical", "warning", "forbidden",
-    "unauthorized", "required", "conflict", "conflicts", "does", "doesn't", "must", "wrong",
-    "broken", "corrupt", "exceeded", "too", "no", "out", "disabled", "deprecated",
+    "error",
+    "errors",
+    "exception",
+    "fatal",
+    "failed",
+    "fail",
+    "fails",
+    "failure",
+    "cannot",
+    "can't",
+    "could",
+    "unable",
+    "denied",
+    "refused",
+    "invalid",
+    "missing",
+    "exhausted",
+    "timeout",
+    "timed",
+    "not",
+    "unknown",
+    "undefined",
+    "unsupported",
+    "incompatible",
+    "violation",
+    "gone",
+    "lost",
+    "killed",
+    "abort",
+    "aborting",
+    "aborted",
+    "critical",
+    "warning",
+    "forbidden",
+    "unauthorized",
+    "required",
+    "conflict",
+    "conflicts",
+    "does",
+    "doesn't",
+    "must",
+    "wrong",
+    "broken",
+    "corrupt",
+    "exceeded",
+    "too",
+    "no",
+    "out",
+    "disabled",
+    "deprecated",
 ];
 
 fn is_errorish(words: &[String]) -> bool {
@@ -198,16 +242,12 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
     let mut anchored: Vec<Vec<usize>> = Vec::new();
     let mut unanchored = Vec::new();
     for (ci, c) in checks.iter().enumerate() {
-        let best = c
-            .words
-            .iter()
-            .filter(|w| w.len() >= 4)
-            .min_by(|a, b| {
-                df.get(a.as_str())
-                    .cmp(&df.get(b.as_str()))
-                    .then(b.len().cmp(&a.len()))
-                    .then(a.cmp(b))
-            });
+        let best = c.words.iter().filter(|w| w.len() >= 4).min_by(|a, b| {
+            df.get(a.as_str())
+                .cmp(&df.get(b.as_str()))
+                .then(b.len().cmp(&a.len()))
+                .then(a.cmp(b))
+        });
         match best {
             Some(w) => {
                 let id = *anchor_ids.entry(w.clone()).or_insert_with(|| {

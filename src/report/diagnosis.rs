@@ -25,7 +25,14 @@ pub fn text(d: &Diagnosis) -> String {
                 "{} {}  {}\n",
                 styled(GOOD, "Diagnosis:"),
                 styled(HEADING, &best.title),
-                styled(DIM, &format!("[{} confidence, id {}]", confidence_word(best.confidence), best.id))
+                styled(
+                    DIM,
+                    &format!(
+                        "[{} confidence, id {}]",
+                        confidence_word(best.confidence),
+                        best.id
+                    )
+                )
             ));
             finding_body(&mut out, best);
             let others: Vec<&Finding> = d.diagnoses.iter().skip(1).collect();
@@ -35,7 +42,10 @@ pub fn text(d: &Diagnosis) -> String {
                     out.push_str(&format!(
                         "  - {} {}\n",
                         f.title,
-                        styled(DIM, &format!("[{}, id {}]", confidence_word(f.confidence), f.id))
+                        styled(
+                            DIM,
+                            &format!("[{}, id {}]", confidence_word(f.confidence), f.id)
+                        )
                     ));
                 }
             }
@@ -43,7 +53,13 @@ pub fn text(d: &Diagnosis) -> String {
         None if d.failure.is_empty() => {
             out.push_str(&format!(
                 "{}\n",
-                styled(GOOD, &format!("No failure found in {} lines: nothing to diagnose.", d.lines))
+                styled(
+                    GOOD,
+                    &format!(
+                        "No failure found in {} lines: nothing to diagnose.",
+                        d.lines
+                    )
+                )
             ));
         }
         None => {
@@ -60,7 +76,11 @@ pub fn text(d: &Diagnosis) -> String {
     if !d.related.is_empty() {
         out.push_str(&format!("\n{}\n", styled(HEADING, "Possibly related")));
         for f in &d.related {
-            out.push_str(&format!("  - {} {}", f.title, styled(DIM, &format!("[id {}]", f.id))));
+            out.push_str(&format!(
+                "  - {} {}",
+                f.title,
+                styled(DIM, &format!("[id {}]", f.id))
+            ));
             if !f.link.is_empty() {
                 out.push_str(&format!(" {}", styled(LINK, &f.link)));
             }
@@ -68,7 +88,10 @@ pub fn text(d: &Diagnosis) -> String {
         }
     }
     if let Some(best) = d.diagnoses.first().or(d.related.first()) {
-        out.push_str(&styled(DIM, &format!("\nFull article: triage show {}\n", best.id)));
+        out.push_str(&styled(
+            DIM,
+            &format!("\nFull article: triage show {}\n", best.id),
+        ));
     }
     out
 }
@@ -80,7 +103,11 @@ fn finding_body(out: &mut String, f: &Finding) {
     if !f.evidence.is_empty() {
         out.push_str(&format!("\n{}\n", styled(HEADING, "Evidence")));
         for e in &f.evidence {
-            out.push_str(&format!("  {:>6}: {}\n", e.line, styled(EVIDENCE, &clip(&e.text, 300))));
+            out.push_str(&format!(
+                "  {:>6}: {}\n",
+                e.line,
+                styled(EVIDENCE, &clip(&e.text, 300))
+            ));
         }
     }
     if !f.cause.is_empty() {
@@ -131,11 +158,19 @@ pub fn markdown(d: &Diagnosis) -> String {
                 out.push('\n');
             }
             for f in d.diagnoses.iter().skip(1) {
-                out.push_str(&format!("- Also possible: {} (`{}`, {})\n", f.title, f.id, confidence_word(f.confidence)));
+                out.push_str(&format!(
+                    "- Also possible: {} (`{}`, {})\n",
+                    f.title,
+                    f.id,
+                    confidence_word(f.confidence)
+                ));
             }
         }
         None if d.failure.is_empty() => {
-            out.push_str(&format!("### No failure found\n\n{} lines read; nothing to diagnose.\n", d.lines));
+            out.push_str(&format!(
+                "### No failure found\n\n{} lines read; nothing to diagnose.\n",
+                d.lines
+            ));
         }
         None => {
             out.push_str("### No known issue matched\n\n**Failure lines**\n\n```\n");

@@ -78,11 +78,17 @@ pub fn text(rules: &[Rule], hits: &[Hit]) -> String {
         }
         if !h.also.is_empty() {
             let also: Vec<&str> = h.also.iter().map(|&a| rules[a].id.as_str()).collect();
-            out.push_str(&format!("    {}\n", styled(DIM, &format!("also published as {}", also.join(", ")))));
+            out.push_str(&format!(
+                "    {}\n",
+                styled(DIM, &format!("also published as {}", also.join(", ")))
+            ));
         }
     }
     if let Some(first) = hits.first() {
-        out.push_str(&styled(DIM, &format!("\nRead one: triage show {}\n", rules[first.rule].id)));
+        out.push_str(&styled(
+            DIM,
+            &format!("\nRead one: triage show {}\n", rules[first.rule].id),
+        ));
     }
     out
 }
