@@ -16,6 +16,12 @@ static EXTENSION: LazyLock<Regex> =
 static INCLUDE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\{\{\$[^}]*\}\}").expect("valid regex"));
 
+/// Markdown link syntax that the parser did not turn into a link (inside
+/// a code span, or with an unbalanced URL): the words are the content.
+static LEFTOVER_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"!?\[([^\[\]]*)\]\(([^()\s]|\([^()\s]*\))*\)").expect("valid regex")
+});
+
 /// Removes publishing-system syntax that is not content.
 pub fn strip_extensions(text: &str) -> String {
     let text = INCLUDE.replace_all(text, "");
@@ -25,6 +31,7 @@ pub fn strip_extensions(text: &str) -> String {
 /// One line of prose: whitespace collapsed, extensions removed.
 pub fn clean(text: &str) -> String {
     let text = strip_extensions(text);
+    let text = LEFTOVER_LINK.replace_all(&text, "$1");
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -231,6 +238,7 @@ mod tests {
             "Go to Stores > Config now"
         );
         assert_eq!(clean("[!NOTE]"), "[!NOTE]");
+        assert_eq!(clean("edit your [hosts](https://x/H_(file)) now"), "edit your hosts now");
     }
 
     #[test]

@@ -521,7 +521,9 @@ impl Walker {
             .unwrap_or_else(|| id.to_string());
         let description = front
             .description
-            .clone()
+            .as_deref()
+            .map(markdown_text)
+            .filter(|d| !d.is_empty())
             .or_else(|| self.intro.first().cloned());
         let article = Article {
             id: id.to_string(),
@@ -552,6 +554,22 @@ impl Walker {
             solution_heading: self.solution_heading,
         }
     }
+}
+
+/// Front matter descriptions are written in Markdown (links, entities).
+fn markdown_text(text: &str) -> String {
+    let mut lines = Vec::new();
+    for block in super::markdown::parse(text) {
+        match block {
+            Block::Paragraph { text, .. } | Block::Heading { text, .. } | Block::Note { text } => {
+                lines.push(text)
+            }
+            Block::List { items, .. } => flat_items(&items, &mut lines),
+            Block::Code { text } | Block::Quote { text } => lines.push(text),
+            Block::Table { .. } => {}
+        }
+    }
+    lines.join(" ")
 }
 
 fn dedup(items: Vec<String>) -> Vec<String> {

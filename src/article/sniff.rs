@@ -19,7 +19,15 @@ pub fn sniff(body: &str) -> BodyKind {
             markdown_lines += 1;
         }
     }
-    if html_lines > markdown_lines {
+    // Markdown pages embed HTML tables that can outnumber their Markdown
+    // lines; an HTML export opens with markup, a Markdown page with text or
+    // a `#` title.
+    let opens_with_markup = body
+        .lines()
+        .map(str::trim_start)
+        .find(|l| !l.is_empty())
+        .is_some_and(starts_with_html_tag);
+    if opens_with_markup && html_lines > markdown_lines {
         BodyKind::Html
     } else {
         BodyKind::Markdown
@@ -71,6 +79,14 @@ mod tests {
     fn markdown_with_some_html() {
         assert_eq!(
             sniff("# Title\n\nText\n\n## Issue\n\n<u>Steps</u>:\n\n1. one\n1. two\n<table>\n"),
+            BodyKind::Markdown
+        );
+    }
+
+    #[test]
+    fn markdown_with_many_html_table_lines() {
+        assert_eq!(
+            sniff("# Title\n\nText\n<table>\n<tr>\n<td>a</td>\n</tr>\n</table>\n"),
             BodyKind::Markdown
         );
     }
