@@ -78,6 +78,12 @@ static PSEUDO_HEADING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// Prose that opens a solution without a heading ("To fix the issue, ...").
+static SOLUTION_LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^to (fix|resolve|solve|work ?around|address|correct) (this|the|these|that) (issues?|problems?|errors?)\b")
+        .expect("valid regex")
+});
+
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{#[^}]*\}").expect("valid regex"));
 static NUMBERING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d+[a-z]?[.)]\s+|step \d+\s*[:.-]?\s*)").expect("valid regex"));
@@ -176,6 +182,8 @@ struct Walker {
     candidates: Vec<String>,
     troubleshooting: bool,
     explicit_issue: bool,
+    solution_seen: bool,
+    first_paragraph: Option<String>,
     issue_heading: bool,
     solution_heading: bool,
     has_text: bool,
@@ -274,6 +282,7 @@ impl Walker {
 
     fn enter(&mut self, part: Part) {
         self.part = Some(part);
+        self.solution_seen |= part == Part::Solution;
         self.troubleshooting |= part.is_troubleshooting();
         self.explicit_issue |= part.is_issue();
     }
@@ -288,6 +297,9 @@ impl Walker {
                 ..
             } => {
                 self.has_text = true;
+                if self.first_paragraph.is_none() && pseudo_heading(text).is_none() {
+                    self.first_paragraph = Some(text.clone());
+                }
                 self.paragraph(text, code_spans, links);
             }
             Block::List { items, .. } => {
@@ -380,6 +392,12 @@ impl Walker {
                     return;
                 }
             }
+        }
+        if !self.solution_seen
+            && matches!(self.current(), Part::Intro | Part::Other | Part::Issue)
+            && SOLUTION_LEAD.is_match(text)
+        {
+            self.enter(Part::Solution);
         }
         self.paragraph_content(text, spans, links);
     }
@@ -524,7 +542,8 @@ impl Walker {
             .as_deref()
             .map(markdown_text)
             .filter(|d| !d.is_empty())
-            .or_else(|| self.intro.first().cloned());
+            .or_else(|| self.intro.first().cloned())
+            .or(self.first_paragraph.clone());
         let article = Article {
             id: id.to_string(),
             source: source.to_string(),
