@@ -84,6 +84,12 @@ static SOLUTION_LEAD: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
+/// Editorial stamps ("UPDATED: March 3, 2019") are not about the problem.
+static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(last )?(updated|modified|published|reviewed|revised)\b[^.]{0,40}$")
+        .expect("valid regex")
+});
+
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{#[^}]*\}").expect("valid regex"));
 static NUMBERING: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^(\d+[a-z]?[.)]\s+|step \d+\s*[:.-]?\s*)").expect("valid regex"));
@@ -297,7 +303,10 @@ impl Walker {
                 ..
             } => {
                 self.has_text = true;
-                if self.first_paragraph.is_none() && pseudo_heading(text).is_none() {
+                if self.first_paragraph.is_none()
+                    && pseudo_heading(text).is_none()
+                    && !STAMP.is_match(text)
+                {
                     self.first_paragraph = Some(text.clone());
                 }
                 self.paragraph(text, code_spans, links);
@@ -373,6 +382,9 @@ impl Walker {
     }
 
     fn paragraph(&mut self, text: &str, spans: &[String], links: &[RelatedLink]) {
+        if STAMP.is_match(text) {
+            return;
+        }
         if let Some((part, rest)) = pseudo_heading(text) {
             match rest {
                 None => {
@@ -388,6 +400,13 @@ impl Walker {
                 }
                 Some(rest) => {
                     self.enter(part);
+                    // "Cause: the role lacks..." reads as a sentence once the
+                    // label is gone.
+                    let mut chars = rest.chars();
+                    let rest: String = chars
+                        .next()
+                        .map(|c| c.to_uppercase().chain(chars).collect())
+                        .unwrap_or_default();
                     self.paragraph_content(&rest, spans, links);
                     return;
                 }
