@@ -79,7 +79,7 @@ pub fn clean_code(text: &str) -> String {
     strip_extensions(&body)
 }
 
-/// HTML element names, so that `<magento_root>`-style placeholders written
+/// HTML element names, so that `<install_dir>`-style placeholders written
 /// inline in Markdown are kept as text while real tags are dropped.
 pub fn is_html_tag_name(name: &str) -> bool {
     const TAGS: &[&str] = &[

@@ -51,7 +51,7 @@ static HEADING_RULES: LazyLock<Vec<(Regex, Part)>> = LazyLock::new(|| {
         rule(r"^actual (results?|behaviou?r)\b", Part::Actual),
         rule(r"^(prerequisites?|pre-?conditions?)\b", Part::Prerequisites),
         rule(
-            r"^(issues?|problems?|symptoms?|error messages?|errors?|description|the (issue|problem)|known issues?)\b",
+            r"^(issues?|problems?|symptoms?|error messages?|errors?|description|the (issue|problem)|known issues?|question)\b",
             Part::Issue,
         ),
         rule(
@@ -59,7 +59,7 @@ static HEADING_RULES: LazyLock<Vec<(Regex, Part)>> = LazyLock::new(|| {
             Part::Cause,
         ),
         rule(
-            r"^(solutions?|resolutions?|workarounds?|fix(es)?|possible solutions?|recommendations?|resolve|how to|steps|troubleshooting|remedy|what to do|to (fix|resolve|solve))\b",
+            r"^(solutions?|resolutions?|workarounds?|fix(es)?|possible solutions?|recommendations?|resolve|how to|steps|troubleshooting|remedy|what to do|to (fix|resolve|solve)|suggest(ed|ions?)|answer)\b|\b(solutions?|resolutions?|workarounds?)$",
             Part::Solution,
         ),
         rule(
@@ -563,6 +563,10 @@ impl Walker {
             .filter(|d| !d.is_empty())
             .or_else(|| self.intro.first().cloned())
             .or(self.first_paragraph.clone());
+        // The summary still says what goes wrong when no part does.
+        if issue_text.is_empty() {
+            issue_text = description.clone().unwrap_or_default();
+        }
         let article = Article {
             id: id.to_string(),
             source: source.to_string(),
@@ -657,6 +661,14 @@ mod tests {
         assert_eq!(classify_heading("Related Reading"), Some(Part::Related));
         assert_eq!(classify_heading("Root cause"), Some(Part::Cause));
         assert_eq!(classify_heading("Attached Files"), None);
+        assert_eq!(
+            classify_heading("Two-user resolution"),
+            Some(Part::Solution)
+        );
+        assert_eq!(
+            classify_heading("Suggested solutions"),
+            Some(Part::Solution)
+        );
     }
 
     #[test]

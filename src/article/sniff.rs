@@ -93,6 +93,6 @@ mod tests {
 
     #[test]
     fn placeholder_is_not_html() {
-        assert_eq!(sniff("<magento_root>/bin\n"), BodyKind::Markdown);
+        assert_eq!(sniff("<install_dir>/bin\n"), BodyKind::Markdown);
     }
 }
