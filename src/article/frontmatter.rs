@@ -54,18 +54,33 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
         .take_while(|l| l.trim().is_empty())
         .count();
 
-    let parsed = Matter::<YAML>::new().parse::<Pod>(text).map_err(|err| {
-        let message = err.to_string();
-        let yaml_line = YAML_LINE
-            .captures(&message)
-            .and_then(|c| c[1].parse::<usize>().ok())
-            .unwrap_or(0);
-        FrontMatterError {
-            // +1 for the opening `---`; YAML counts lines from 1.
-            line: 1 + leading_blank + yaml_line.max(1),
-            message,
-        }
-    })?;
+    let matter = Matter::<YAML>::new();
+    let parsed = matter
+        .parse::<Pod>(text)
+        .or_else(|err| match requote_plain_values(&matter_lines) {
+            // Exports write `title: Error 500: ...` unquoted, which YAML
+            // rejects; quoting those values is what the author meant.
+            Some(repaired) => {
+                let mut fixed = String::from("---\n");
+                fixed.push_str(&repaired);
+                fixed.push('\n');
+                fixed.extend(text.lines().skip(1 + close).map(|l| format!("{l}\n")));
+                matter.parse::<Pod>(&fixed).map_err(|_| err)
+            }
+            None => Err(err),
+        })
+        .map_err(|err| {
+            let message = err.to_string();
+            let yaml_line = YAML_LINE
+                .captures(&message)
+                .and_then(|c| c[1].parse::<usize>().ok())
+                .unwrap_or(0);
+            FrontMatterError {
+                // +1 for the opening `---`; YAML counts lines from 1.
+                line: 1 + leading_blank + yaml_line.max(1),
+                message,
+            }
+        })?;
 
     let front = match parsed.data {
         None | Some(Pod::Null) => FrontMatter::default(),
@@ -100,6 +115,35 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
         front: Some(front),
         body: parsed.content,
     })
+}
+
+static KEY_VALUE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([A-Za-z_][\w-]*):(\s+(.*))?$").expect("valid regex"));
+
+/// Re-quotes the values of a flat `key: value` block whose values are plain
+/// text. Anything else (nesting, flow collections) is left for YAML to
+/// judge, so genuinely broken front matter still fails.
+fn requote_plain_values(lines: &[&str]) -> Option<String> {
+    let mut out = Vec::with_capacity(lines.len());
+    for line in lines {
+        if line.trim().is_empty() {
+            out.push(String::new());
+            continue;
+        }
+        let caps = KEY_VALUE.captures(line.trim_end())?;
+        let value = caps.get(3).map_or("", |m| m.as_str()).trim();
+        let balanced_quote = value.len() >= 2
+            && ((value.starts_with('"') && value.ends_with('"'))
+                || (value.starts_with('\'') && value.ends_with('\'')));
+        if value.is_empty() || balanced_quote {
+            out.push(line.to_string());
+        } else if value.starts_with(['[', '{', '|', '>', '&', '*', '!']) {
+            return None;
+        } else {
+            out.push(format!("{}: '{}'", &caps[1], value.replace('\'', "''")));
+        }
+    }
+    Some(out.join("\n"))
 }
 
 fn scalar(pod: &Pod) -> Option<String> {
@@ -152,6 +196,15 @@ mod tests {
     fn broken_yaml_reports_file_line() {
         let err = split("---\ntitle: ok\nlabels: [unclosed\nlink: x\n---\nbody\n").unwrap_err();
         assert!((3..=5).contains(&err.line), "{err:?}");
+    }
+
+    #[test]
+    fn unquoted_colon_in_value_is_repaired() {
+        let split =
+            split("---\ntitle: Error 500: it broke\nlabels: a,\"b\" c\n---\nbody\n").unwrap();
+        let front = split.front.unwrap();
+        assert_eq!(front.title.as_deref(), Some("Error 500: it broke"));
+        assert_eq!(front.labels, ["a", "\"b\" c"]);
     }
 
     #[test]

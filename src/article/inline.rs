@@ -16,6 +16,12 @@ static EXTENSION: LazyLock<Regex> =
 static INCLUDE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\{\{\$[^}]*\}\}").expect("valid regex"));
 
+/// Markdown link syntax that the parser did not turn into a link (inside
+/// a code span, or with an unbalanced URL): the words are the content.
+static LEFTOVER_LINK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"!?\[([^\[\]]*)\]\(([^()\s]|\([^()\s]*\))*\)").expect("valid regex")
+});
+
 /// Removes publishing-system syntax that is not content.
 pub fn strip_extensions(text: &str) -> String {
     let text = INCLUDE.replace_all(text, "");
@@ -23,8 +29,18 @@ pub fn strip_extensions(text: &str) -> String {
 }
 
 /// One line of prose: whitespace collapsed, extensions removed.
+/// Zero-width characters pasted from editors split words invisibly.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}'
+    )
+}
+
 pub fn clean(text: &str) -> String {
-    let text = strip_extensions(text);
+    let text: String = text.chars().filter(|&c| !is_invisible(c)).collect();
+    let text = strip_extensions(&text);
+    let text = LEFTOVER_LINK.replace_all(&text, "$1");
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !out.is_empty() {
@@ -45,6 +61,11 @@ pub fn clean(text: &str) -> String {
 /// Preformatted text keeps its lines; only trailing spaces and surrounding
 /// blank lines go.
 pub fn clean_code(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .filter(|&c| !is_invisible(c))
+        .map(|c| if c == '\u{a0}' { ' ' } else { c })
+        .collect();
     let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
     let start = lines
         .iter()
@@ -58,7 +79,7 @@ pub fn clean_code(text: &str) -> String {
     strip_extensions(&body)
 }
 
-/// HTML element names, so that `<magento_root>`-style placeholders written
+/// HTML element names, so that `<install_dir>`-style placeholders written
 /// inline in Markdown are kept as text while real tags are dropped.
 pub fn is_html_tag_name(name: &str) -> bool {
     const TAGS: &[&str] = &[
@@ -231,6 +252,10 @@ mod tests {
             "Go to Stores > Config now"
         );
         assert_eq!(clean("[!NOTE]"), "[!NOTE]");
+        assert_eq!(
+            clean("edit your [hosts](https://x/H_(file)) now"),
+            "edit your hosts now"
+        );
     }
 
     #[test]

@@ -146,7 +146,7 @@ impl Builder {
         let closing = !caps[1].is_empty();
         let name = &caps[2];
         if !is_html_tag_name(name) {
-            // `<magento_root>`-style placeholders are text, not markup.
+            // `<install_dir>`-style placeholders are text, not markup.
             self.inline_target().push_text(tag);
             return;
         }
@@ -337,12 +337,12 @@ mod tests {
 
     #[test]
     fn underlined_pseudo_heading_and_placeholder() {
-        let blocks = parse("<u>Expected result</u>:\n\nGo to <magento_root>/var.\n");
+        let blocks = parse("<u>Expected result</u>:\n\nGo to <install_dir>/var.\n");
         assert!(
             matches!(&blocks[0], Block::Paragraph { emphasised: true, text, .. } if text == "Expected result:")
         );
         assert!(
-            matches!(&blocks[1], Block::Paragraph { emphasised: false, text, .. } if text == "Go to <magento_root>/var.")
+            matches!(&blocks[1], Block::Paragraph { emphasised: false, text, .. } if text == "Go to <install_dir>/var.")
         );
     }
 

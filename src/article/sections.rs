@@ -51,7 +51,7 @@ static HEADING_RULES: LazyLock<Vec<(Regex, Part)>> = LazyLock::new(|| {
         rule(r"^actual (results?|behaviou?r)\b", Part::Actual),
         rule(r"^(prerequisites?|pre-?conditions?)\b", Part::Prerequisites),
         rule(
-            r"^(issues?|problems?|symptoms?|error messages?|errors?|description|the (issue|problem)|known issues?)\b",
+            r"^(issues?|problems?|symptoms?|error messages?|errors?|description|the (issue|problem)|known issues?|question)\b",
             Part::Issue,
         ),
         rule(
@@ -59,7 +59,7 @@ static HEADING_RULES: LazyLock<Vec<(Regex, Part)>> = LazyLock::new(|| {
             Part::Cause,
         ),
         rule(
-            r"^(solutions?|resolutions?|workarounds?|fix(es)?|possible solutions?|recommendations?|resolve|how to|steps|troubleshooting|remedy|what to do|to (fix|resolve|solve))\b",
+            r"^(solutions?|resolutions?|workarounds?|fix(es)?|possible solutions?|recommendations?|resolve|how to|steps|troubleshooting|remedy|what to do|to (fix|resolve|solve)|suggest(ed|ions?)|answer)\b|\b(solutions?|resolutions?|workarounds?)$",
             Part::Solution,
         ),
         rule(
@@ -76,6 +76,18 @@ static PSEUDO_HEADING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^(steps to reproduce|expected results?|expected behaviou?r|actual results?|actual behaviou?r|prerequisites?|pre-?conditions?|problem|issue|symptoms?|error messages?|root cause|possible causes?|causes?|reason|possible solutions?|solutions?|workarounds?|recommendations?|resolution|fix)\s*(\([^)]*\))?\s*(:\s*(.*))?$",
     )
     .expect("valid regex")
+});
+
+/// Prose that opens a solution without a heading ("To fix the issue, ...").
+static SOLUTION_LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^to (fix|resolve|solve|work ?around|address|correct) (this|the|these|that) (issues?|problems?|errors?)\b")
+        .expect("valid regex")
+});
+
+/// Editorial stamps ("UPDATED: March 3, 2019") are not about the problem.
+static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(last )?(updated|modified|published|reviewed|revised)\b[^.]{0,40}$")
+        .expect("valid regex")
 });
 
 static ANCHOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{#[^}]*\}").expect("valid regex"));
@@ -176,6 +188,8 @@ struct Walker {
     candidates: Vec<String>,
     troubleshooting: bool,
     explicit_issue: bool,
+    solution_seen: bool,
+    first_paragraph: Option<String>,
     issue_heading: bool,
     solution_heading: bool,
     has_text: bool,
@@ -274,6 +288,7 @@ impl Walker {
 
     fn enter(&mut self, part: Part) {
         self.part = Some(part);
+        self.solution_seen |= part == Part::Solution;
         self.troubleshooting |= part.is_troubleshooting();
         self.explicit_issue |= part.is_issue();
     }
@@ -288,6 +303,12 @@ impl Walker {
                 ..
             } => {
                 self.has_text = true;
+                if self.first_paragraph.is_none()
+                    && pseudo_heading(text).is_none()
+                    && !STAMP.is_match(text)
+                {
+                    self.first_paragraph = Some(text.clone());
+                }
                 self.paragraph(text, code_spans, links);
             }
             Block::List { items, .. } => {
@@ -361,6 +382,9 @@ impl Walker {
     }
 
     fn paragraph(&mut self, text: &str, spans: &[String], links: &[RelatedLink]) {
+        if STAMP.is_match(text) {
+            return;
+        }
         if let Some((part, rest)) = pseudo_heading(text) {
             match rest {
                 None => {
@@ -376,10 +400,23 @@ impl Walker {
                 }
                 Some(rest) => {
                     self.enter(part);
+                    // "Cause: the role lacks..." reads as a sentence once the
+                    // label is gone.
+                    let mut chars = rest.chars();
+                    let rest: String = chars
+                        .next()
+                        .map(|c| c.to_uppercase().chain(chars).collect())
+                        .unwrap_or_default();
                     self.paragraph_content(&rest, spans, links);
                     return;
                 }
             }
+        }
+        if !self.solution_seen
+            && matches!(self.current(), Part::Intro | Part::Other | Part::Issue)
+            && SOLUTION_LEAD.is_match(text)
+        {
+            self.enter(Part::Solution);
         }
         self.paragraph_content(text, spans, links);
     }
@@ -521,8 +558,15 @@ impl Walker {
             .unwrap_or_else(|| id.to_string());
         let description = front
             .description
-            .clone()
-            .or_else(|| self.intro.first().cloned());
+            .as_deref()
+            .map(markdown_text)
+            .filter(|d| !d.is_empty())
+            .or_else(|| self.intro.first().cloned())
+            .or(self.first_paragraph.clone());
+        // The summary still says what goes wrong when no part does.
+        if issue_text.is_empty() {
+            issue_text = description.clone().unwrap_or_default();
+        }
         let article = Article {
             id: id.to_string(),
             source: source.to_string(),
@@ -552,6 +596,22 @@ impl Walker {
             solution_heading: self.solution_heading,
         }
     }
+}
+
+/// Front matter descriptions are written in Markdown (links, entities).
+fn markdown_text(text: &str) -> String {
+    let mut lines = Vec::new();
+    for block in super::markdown::parse(text) {
+        match block {
+            Block::Paragraph { text, .. } | Block::Heading { text, .. } | Block::Note { text } => {
+                lines.push(text)
+            }
+            Block::List { items, .. } => flat_items(&items, &mut lines),
+            Block::Code { text } | Block::Quote { text } => lines.push(text),
+            Block::Table { .. } => {}
+        }
+    }
+    lines.join(" ")
 }
 
 fn dedup(items: Vec<String>) -> Vec<String> {
@@ -601,6 +661,14 @@ mod tests {
         assert_eq!(classify_heading("Related Reading"), Some(Part::Related));
         assert_eq!(classify_heading("Root cause"), Some(Part::Cause));
         assert_eq!(classify_heading("Attached Files"), None);
+        assert_eq!(
+            classify_heading("Two-user resolution"),
+            Some(Part::Solution)
+        );
+        assert_eq!(
+            classify_heading("Suggested solutions"),
+            Some(Part::Solution)
+        );
     }
 
     #[test]

@@ -19,7 +19,15 @@ pub fn sniff(body: &str) -> BodyKind {
             markdown_lines += 1;
         }
     }
-    if html_lines > markdown_lines {
+    // Markdown pages embed HTML tables that can outnumber their Markdown
+    // lines; an HTML export opens with markup, a Markdown page with text or
+    // a `#` title.
+    let opens_with_markup = body
+        .lines()
+        .map(str::trim_start)
+        .find(|l| !l.is_empty())
+        .is_some_and(starts_with_html_tag);
+    if opens_with_markup && html_lines > markdown_lines {
         BodyKind::Html
     } else {
         BodyKind::Markdown
@@ -76,7 +84,15 @@ mod tests {
     }
 
     #[test]
+    fn markdown_with_many_html_table_lines() {
+        assert_eq!(
+            sniff("# Title\n\nText\n<table>\n<tr>\n<td>a</td>\n</tr>\n</table>\n"),
+            BodyKind::Markdown
+        );
+    }
+
+    #[test]
     fn placeholder_is_not_html() {
-        assert_eq!(sniff("<magento_root>/bin\n"), BodyKind::Markdown);
+        assert_eq!(sniff("<install_dir>/bin\n"), BodyKind::Markdown);
     }
 }
