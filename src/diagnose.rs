@@ -14,6 +14,8 @@ use crate::search::SearchIndex;
 /// Most failure lines fed to the text similarity: the last ones, which are
 /// where a run stops.
 const SIMILARITY_LINES: usize = 12;
+/// Lines of the failure region added to the similarity query.
+const CONTEXT_LINES: usize = 30;
 
 /// The knowledge diagnose works with, compiled once per run.
 pub struct Engine {
@@ -101,8 +103,8 @@ pub fn diagnose<R: BufRead>(engine: &Engine, reader: R, top: usize) -> Result<Di
         .flat_map(|f| f.error_lines.iter())
         .filter_map(|l| l.code.clone().map(|c| (l.number, c)))
         .collect();
-    let similarity = match &region {
-        Some(r) => failure_similarity(engine, r),
+    let similarity = match &failure {
+        Some(f) => failure_similarity(engine, f),
         None => Vec::new(),
     };
     let candidates = engine
@@ -111,17 +113,28 @@ pub fn diagnose<R: BufRead>(engine: &Engine, reader: R, top: usize) -> Result<Di
     Ok(assemble(engine, candidates, region, total, top))
 }
 
-/// Similarity of the failure text to each rule's words, from the search
-/// index, scaled so the best match is 1 only when it is also a strong one.
-fn failure_similarity(engine: &Engine, region: &FailureRegion) -> Vec<(usize, f64)> {
-    let text: Vec<&str> = region
+/// Similarity of the failure to each rule's words, from the search index.
+/// The query is the failure lines plus the region around them, because the
+/// words that tell similar errors apart (the command that ran, the stage)
+/// often stand on the lines before the error, not in it.
+fn failure_similarity(engine: &Engine, failure: &log::Failure) -> Vec<(usize, f64)> {
+    let mut lines: Vec<&log::LogLine> = failure
         .error_lines
         .iter()
         .rev()
         .take(SIMILARITY_LINES)
-        .map(|l| l.text.as_str())
         .collect();
-    let query = text.into_iter().rev().collect::<Vec<_>>().join("\n");
+    for l in failure.lines.iter().rev().take(CONTEXT_LINES) {
+        if !lines.iter().any(|x| x.number == l.number) {
+            lines.push(l);
+        }
+    }
+    lines.sort_by_key(|l| l.number);
+    let query = lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
     engine.index.similarity(&engine.rules, &query)
 }
 

@@ -1,19 +1,49 @@
-//! TEMPORARY minimal log stage (replaced by the log branch on merge).
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+//! The log stage of `triage diagnose`: read a failed deploy log (a file,
+//! standard input or gzip), turn its physical lines into normalised logical
+//! lines, and find the failure in them.
+//!
+//! ```text
+//! open(path) -> BufRead --lines()--> LogLine* --FailureFinder--> Option<Failure>
+//! ```
+//!
+//! Everything streams: memory depends on the configured bounds (longest
+//! physical line, context sizes, error-line cap), never on the log's length.
 
+mod failure;
+mod normalise;
+mod reader;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use failure::{Failure, FailureFinder};
+pub use normalise::{lines, Lines};
+pub use reader::open;
+
+/// Why a log could not be read. Each variant names the file (`<stdin>` for
+/// standard input) so the message stands on its own.
 #[derive(Debug, thiserror::Error)]
 pub enum LogError {
-    #[error("{path}: {source}")]
+    #[error("cannot open log {}: {source}", path.display())]
     Open {
         path: PathBuf,
+        #[source]
         source: std::io::Error,
     },
-    #[error("line {line}: {source}")]
-    Read { line: usize, source: std::io::Error },
+    #[error("cannot read log {} at line {line}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        /// 1-based physical line being read when the error happened.
+        line: usize,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Severity of a log line, lowest first so that `Ord` compares severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Level {
     Debug,
     Info,
@@ -23,104 +53,34 @@ pub enum Level {
     Critical,
 }
 
-#[derive(Debug, Clone)]
+/// One logical line: a physical line with its noise removed, or several
+/// physical lines joined back together (a wrapped exception box), or one
+/// piece of a JSON-escaped log that was pasted on a single line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogLine {
+    /// 1-based line in the original input where this logical line starts.
     pub number: usize,
+    /// The normalised text: no colours, timestamps, structural level
+    /// prefixes, padding or trailing empty context; otherwise as logged.
     pub text: String,
     pub level: Option<Level>,
+    /// The deploy tool's error code printed after the level:
+    /// `ERROR: [11] ...` gives `"11"`.
     pub code: Option<String>,
 }
 
-pub fn open(path: &Path) -> Result<Box<dyn BufRead>, LogError> {
-    if path == Path::new("-") {
-        return Ok(Box::new(BufReader::new(std::io::stdin())));
-    }
-    let f = std::fs::File::open(path).map_err(|source| LogError::Open {
-        path: path.into(),
-        source,
-    })?;
-    Ok(Box::new(BufReader::new(f)))
-}
-
-pub struct Lines<R> {
-    r: R,
-    n: usize,
-}
-pub fn lines<R: BufRead>(r: R) -> Lines<R> {
-    Lines { r, n: 0 }
-}
-impl<R: BufRead> Iterator for Lines<R> {
-    type Item = Result<LogLine, LogError>;
-    fn next(&mut self) -> Option<Self::Item> {
-        let mut buf = Vec::new();
-        match self.r.read_until(b'\n', &mut buf) {
-            Ok(0) => None,
-            Ok(_) => {
-                self.n += 1;
-                let t = String::from_utf8_lossy(&strip_ansi_escapes::strip(&buf))
-                    .trim_end()
-                    .to_string();
-                let code = crate::extract::signature::error_code(&t);
-                Some(Ok(LogLine {
-                    number: self.n,
-                    text: t,
-                    level: None,
-                    code,
-                }))
-            }
-            Err(source) => Some(Err(LogError::Read {
-                line: self.n + 1,
-                source,
-            })),
-        }
+impl LogLine {
+    pub fn is_blank(&self) -> bool {
+        self.text.is_empty()
     }
 }
 
-pub struct Failure {
-    pub lines: Vec<LogLine>,
-    pub error_lines: Vec<LogLine>,
-    pub total_lines: usize,
-}
-#[derive(Default)]
-pub struct FailureFinder {
-    errs: Vec<LogLine>,
-    total: usize,
-}
-impl FailureFinder {
-    pub fn new() -> Self {
-        Self::default()
+/// Reads the whole input and returns its failure, if any. A convenience over
+/// [`lines`] and [`FailureFinder`] for callers that need nothing else.
+pub fn find_failure<R: std::io::BufRead>(lines: Lines<R>) -> Result<Option<Failure>, LogError> {
+    let mut finder = FailureFinder::new();
+    for line in lines {
+        finder.push(&line?);
     }
-    pub fn push(&mut self, l: &LogLine) {
-        self.total = l.number;
-        let t = l.text.to_lowercase();
-        if [
-            "error",
-            "exception",
-            "fatal",
-            "failed",
-            "critical",
-            "cannot",
-            "could not",
-            "unable",
-        ]
-        .iter()
-        .any(|w| t.contains(w))
-        {
-            self.errs.push(l.clone());
-            if self.errs.len() > 200 {
-                self.errs.remove(0);
-            }
-        }
-    }
-    pub fn finish(self) -> Option<Failure> {
-        if self.errs.is_empty() {
-            None
-        } else {
-            Some(Failure {
-                lines: self.errs.clone(),
-                error_lines: self.errs,
-                total_lines: self.total,
-            })
-        }
-    }
+    Ok(finder.finish())
 }

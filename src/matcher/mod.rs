@@ -155,7 +155,7 @@ impl Matcher {
         for (&ci, hit) in &scan.hits {
             let check = &c.checks[ci];
             let w = region.weight(hit.line) * if check.errorish { 1.0 } else { 0.3 };
-            let s = check.specificity * w;
+            let s = check.specificity * w * line_coverage(check, &hit.text);
             sig_scores[check.rule].push(s);
             if s > best_full[check.rule] {
                 best_full[check.rule] = s;
@@ -236,6 +236,12 @@ impl Matcher {
                 .map(|(i, v)| if i == 0 { *v } else { v * 0.25 })
                 .sum();
             let score = s + code_scores[r] + 0.5 * sim[r];
+            if std::env::var_os("TRIAGE_DEBUG").is_some() {
+                eprintln!(
+                    "DBG {r} s={s:.3} best={:.3} code={:.3} sim={:.3} score={score:.3}",
+                    best_full[r], code_scores[r], sim[r]
+                );
+            }
             let confidence = if failure.is_none() {
                 Confidence::Low
             } else if best_full[r] >= 0.45 || (s >= 0.4 && sim[r] >= 0.3) {
@@ -269,6 +275,15 @@ impl Matcher {
 }
 
 const MAX_EVIDENCE: usize = 5;
+
+/// How much of a line's message a signature accounts for. A template that
+/// explains the whole line is the same error; one that covers a generic
+/// fragment of a long line ("No such file or directory") is weaker evidence.
+fn line_coverage(check: &compile::Check, line: &str) -> f64 {
+    let line_words = compile::literal_words(line).len().max(1) as f64;
+    let share = (check.words.len() as f64 / line_words).min(1.0);
+    0.4 + 0.6 * share.sqrt()
+}
 
 fn push_evidence(list: &mut Vec<EvidenceLine>, line: usize, text: &str) {
     if list.iter().any(|e| e.line == line) {
