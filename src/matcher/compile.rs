@@ -31,6 +31,10 @@ pub enum SourceKind {
     Signature,
     /// A hand-written regex (`patterns`).
     Pattern,
+    /// A `require` regex: gates the rule, scores nothing.
+    Require,
+    /// An `exclude` regex: vetoes the rule when it occurs in the failure.
+    Exclude,
 }
 
 /// One signature or pattern, ready to test against a line.
@@ -182,29 +186,36 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
                 specificity: 0.0,
             });
         }
-        for (i, pat) in rule.patterns.iter().enumerate() {
-            let source = if pat.starts_with("(?") {
-                pat.clone()
-            } else {
-                format!("(?i){pat}")
-            };
-            let regex = Regex::new(&source).map_err(|e| CompileError::BadPattern {
-                id: rule.id.clone(),
-                pattern: pat.clone(),
-                message: e.to_string(),
-            })?;
-            let words = literal_words(&pat.replace(|c: char| r"\.*+?()[]{}|^$".contains(c), " "));
-            checks.push(Check {
-                rule: r,
-                kind: SourceKind::Pattern,
-                index: i,
-                regex,
-                source,
-                // A curator wrote it on purpose: trust it as a symptom.
-                errorish: true,
-                words,
-                specificity: 0.0,
-            });
+        for (kind, list) in [
+            (SourceKind::Pattern, &rule.patterns),
+            (SourceKind::Require, &rule.require),
+            (SourceKind::Exclude, &rule.exclude),
+        ] {
+            for (i, pat) in list.iter().enumerate() {
+                let source = if pat.starts_with("(?") {
+                    pat.clone()
+                } else {
+                    format!("(?i){pat}")
+                };
+                let regex = Regex::new(&source).map_err(|e| CompileError::BadPattern {
+                    id: rule.id.clone(),
+                    pattern: pat.clone(),
+                    message: e.to_string(),
+                })?;
+                let words =
+                    literal_words(&pat.replace(|c: char| r"\.*+?()[]{}|^$".contains(c), " "));
+                checks.push(Check {
+                    rule: r,
+                    kind,
+                    index: i,
+                    regex,
+                    source,
+                    // A curator wrote it on purpose: trust it as a symptom.
+                    errorish: true,
+                    words,
+                    specificity: 0.0,
+                });
+            }
         }
     }
 

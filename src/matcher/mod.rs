@@ -152,8 +152,29 @@ impl Matcher {
         let mut evidence: Vec<Vec<EvidenceLine>> = vec![Vec::new(); self.rule_count];
         let mut best_full: Vec<f64> = vec![0.0; self.rule_count];
 
+        let mut required = vec![false; self.rule_count];
+        let mut needs_require = vec![false; self.rule_count];
+        let mut vetoed = vec![false; self.rule_count];
+        for check in &c.checks {
+            if check.kind == SourceKind::Require {
+                needs_require[check.rule] = true;
+            }
+        }
         for (&ci, hit) in &scan.hits {
             let check = &c.checks[ci];
+            match check.kind {
+                SourceKind::Require => {
+                    required[check.rule] = true;
+                    continue;
+                }
+                SourceKind::Exclude => {
+                    if hit.line >= region.first {
+                        vetoed[check.rule] = true;
+                    }
+                    continue;
+                }
+                _ => {}
+            }
             let w = region.weight(hit.line) * if check.errorish { 1.0 } else { 0.3 };
             let s = check.specificity * w * line_coverage(check, &hit.text);
             sig_scores[check.rule].push(s);
@@ -223,6 +244,9 @@ impl Matcher {
 
         let mut out = Vec::new();
         for r in 0..self.rule_count {
+            if vetoed[r] || (needs_require[r] && !required[r]) {
+                continue;
+            }
             let mut sigs = std::mem::take(&mut sig_scores[r]);
             if sigs.is_empty() && code_scores[r] == 0.0 && sim[r] == 0.0 {
                 continue;
