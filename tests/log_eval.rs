@@ -142,7 +142,18 @@ fn eval_logs() {
     println!("other failing logs found:       {other_ok}/{other}");
     println!("quoted fragment in error lines: {quoted_found}/{quoted_cases}");
 
+    let (tails, tails_flagged, failing_tails, failing_tails_found) = tail_excerpts(&cases);
+    println!(
+        "control tails without a failure: {}/{tails}",
+        tails - tails_flagged
+    );
+    println!("failing tails (>= 5 lines) found: {failing_tails_found}/{failing_tails}");
+
     assert!(control > 0 && labelled > 0, "no cases read");
+    assert!(
+        tails_flagged * 20 <= tails,
+        "more than 5% of control-log tails judged as failures"
+    );
     assert!(
         control_misses.len() <= 1,
         "control logs judged as failures: {control_misses:?}"
@@ -151,6 +162,39 @@ fn eval_logs() {
         labelled_ok * 100 >= labelled * 95,
         "labelled logs without a failure: {labelled_misses:?}"
     );
+}
+
+/// Reports usually hold only the last lines of a log. Cuts every log to its
+/// last 1, 2, 3, 5, 8, 12, 20 and 40 lines: control tails must stay clean,
+/// failing tails of five lines or more should still show the failure.
+/// Returns (control tails, flagged, failing tails, found).
+fn tail_excerpts(cases: &[Case]) -> (usize, usize, usize, usize) {
+    let (mut tails, mut flagged, mut failing, mut found) = (0, 0, 0, 0);
+    for case in cases {
+        let bytes = std::fs::read(&case.log).expect("read log");
+        let physical: Vec<&[u8]> = bytes.trim_ascii_end().split(|&b| b == b'\n').collect();
+        for n in [1, 2, 3, 5, 8, 12, 20, 40] {
+            if n >= physical.len() {
+                continue;
+            }
+            let tail = physical[physical.len() - n..].join(&b'\n');
+            let failure = log::find_failure(log::lines(&tail[..])).expect("in memory");
+            if case.theme == "control" {
+                tails += 1;
+                if failure.is_some() {
+                    flagged += 1;
+                    println!(
+                        "control tail judged a failure: {} (last {n} lines)",
+                        case.id
+                    );
+                }
+            } else if n >= 5 {
+                failing += 1;
+                found += usize::from(failure.is_some());
+            }
+        }
+    }
+    (tails, flagged, failing, found)
 }
 
 fn truncate(text: &str, max: usize) -> String {

@@ -195,6 +195,16 @@ fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
 // ---------------------------------------------------------------------------
 // JSON-escaped logs
 
+/// The start of a JSON object up to the opening quote of a string value,
+/// after any number of simple members: `{"status":"failed","log":"`.
+static JSON_WRAPPER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r#"^\s*\{(?:\s*"[^"\\]*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?[\d.]+|true|false|null)\s*,)*"#,
+        r#"\s*"[^"\\]*"\s*:\s*""#,
+    ))
+    .expect("JSON wrapper pattern")
+});
+
 /// If `line` is a log pasted as one JSON string (its newlines written `\n`),
 /// returns its unescaped lines. Windows paths and namespaces also contain
 /// `\n` (`C:\node`, `Vendor\newsletter`), but there a lower-case letter
@@ -225,10 +235,18 @@ fn split_escaped(line: &str) -> Option<Vec<String>> {
     if clear_newlines < 2 && (newlines < 2 || other_escapes == 0) {
         return None;
     }
+    // `{"status":"failed","log":"...\n..."}`: only the string is the log.
+    let (body, wrapped) = match JSON_WRAPPER.find(line) {
+        Some(m) => (&line[m.end()..], true),
+        None => (line, false),
+    };
     let mut pieces = Vec::new();
     let mut current = String::new();
-    let mut chars = line.chars().peekable();
+    let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {
+        if c == '"' && wrapped {
+            break;
+        }
         if c != '\\' {
             current.push(c);
             continue;
@@ -988,16 +1006,12 @@ mod tests {
             r#"{"log":"step one\nstep two \"quoted\" C:\\temp\n\u001b[31mERROR:\u001b[0m broke"}"#;
         // Lower-case after each `\n` is fine once `\"` shows it is JSON.
         let got = texts(input);
-        assert_eq!(
-            got,
-            [
-                r#"{"log":"step one"#,
-                r#"step two "quoted" C:\temp"#,
-                r#"broke"}"#
-            ]
-        );
+        assert_eq!(got, ["step one", r#"step two "quoted" C:\temp"#, "broke"]);
         let numbers: Vec<usize> = parse(input).iter().map(|l| l.number).collect();
         assert_eq!(numbers, [1, 1, 1]);
+        // Without a JSON object around it, the text is split as it is.
+        let bare = r"first\nSecond line\nThird line";
+        assert_eq!(texts(bare), ["first", "Second line", "Third line"]);
     }
 
     #[test]
