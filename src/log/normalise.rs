@@ -99,10 +99,7 @@ impl<R: BufRead> Iterator for Lines<R> {
             if self.finished {
                 return None;
             }
-            let mut buf = std::mem::take(&mut self.buf);
-            let read = self.physical.read_into(&mut buf);
-            self.buf = buf;
-            match read {
+            match self.physical.read_into(&mut self.buf) {
                 Err(e) => {
                     self.finished = true;
                     return Some(Err(e));
@@ -138,7 +135,9 @@ fn clean_physical(bytes: &[u8]) -> String {
     } else {
         text
     };
-    truncate(text).to_string()
+    // Not truncated here: a JSON-escaped log is a whole log on one line; the
+    // logical lines cut from it are truncated one by one.
+    text.to_string()
 }
 
 fn truncate(text: &str) -> &str {
@@ -1012,6 +1011,21 @@ mod tests {
         // Without a JSON object around it, the text is split as it is.
         let bare = r"first\nSecond line\nThird line";
         assert_eq!(texts(bare), ["first", "Second line", "Third line"]);
+    }
+
+    #[test]
+    fn large_json_escaped_log_keeps_all_its_lines() {
+        let body: Vec<String> = (0..5000).map(|i| format!("Step {i} done")).collect();
+        let input = format!(
+            "{{\"log\":\"{}\\nPHP Fatal error: boom\"}}",
+            body.join("\\n")
+        );
+        let got = texts(&input);
+        assert_eq!(got.len(), 5001);
+        assert_eq!(
+            got.last().map(String::as_str),
+            Some("PHP Fatal error: boom")
+        );
     }
 
     #[test]
