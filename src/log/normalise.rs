@@ -598,7 +598,7 @@ fn is_header(trimmed: &str) -> bool {
         && number.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `[Composer\Downloader\TransportException]` alone on its row.
+/// `[Acme\Downloader\TransportException]` alone on its row.
 fn is_title(trimmed: &str) -> bool {
     let Some(inner) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {
         return false;
@@ -978,8 +978,8 @@ mod tests {
 
     #[test]
     fn platform_prefixes_are_weaker_than_the_message() {
-        let got = parse("     W: Loading composer repositories\n      E: Error building project: Step failed\n     W:   Error: patch can't be applied\n");
-        assert_eq!(got[0].text, "Loading composer repositories");
+        let got = parse("     W: Loading package repositories\n      E: Error building project: Step failed\n     W:   Error: patch can't be applied\n");
+        assert_eq!(got[0].text, "Loading package repositories");
         assert_eq!(got[0].level, Some(Level::Warning));
         assert_eq!(got[1].text, "Error building project: Step failed");
         assert_eq!(got[1].level, Some(Level::Error));
