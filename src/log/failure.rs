@@ -17,8 +17,9 @@
 //! - warnings never make a failure on their own, nor do zero counts
 //!   (`0 errors`), nor info/notice/debug lines;
 //! - the last cluster wins: a later failure outweighs an earlier one;
-//! - an input of at most three lines with no success in it is taken as the
-//!   error the user pasted, whatever it says.
+//! - an input of at most three lines with no success in it, one of which
+//!   reads like a problem or an instruction ("please ...", "must", "or
+//!   later"), is taken as the error the user pasted.
 
 use std::collections::VecDeque;
 use std::sync::LazyLock;
@@ -62,12 +63,18 @@ pub struct Failure {
 #[derive(Debug, Default)]
 pub struct FailureFinder {
     recent: VecDeque<LogLine>,
+    /// Which of `recent` read like a tolerated problem (`..., skipping`): if a
+    /// failure follows right after, they were part of it.
+    recent_tolerated: VecDeque<bool>,
     current: Option<Cluster>,
     /// A strong cluster hidden by a newer weak one that may yet be dismissed.
     shadowed: Option<Cluster>,
     detail_left: usize,
     non_blank: usize,
     saw_success: bool,
+    /// Some line so far reads like a problem or advice: what makes a very
+    /// short input the error itself.
+    saw_problem_wording: bool,
     last_number: usize,
 }
 
@@ -80,6 +87,9 @@ struct Cluster {
     since_failure: usize,
     success_after: bool,
     retrying: bool,
+    /// The cluster's first failure line, the error line of last resort when
+    /// the cluster holds only trace lines (`Stack trace:`, `at ...`).
+    first: Option<LogLine>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,21 +104,37 @@ enum Signal {
     Weak,
     /// A line under a failure header (`Problem 1`, `Errors during ...:`).
     Detail,
+    /// A weak signal worded as tolerated (`..., skipping`): ordinary unless
+    /// a failure follows at once.
+    Tolerated,
 }
 
 impl Cluster {
-    fn start(before: impl Iterator<Item = LogLine>) -> Self {
+    /// A cluster whose context is `before`; the tolerated problems among its
+    /// last few lines become error lines.
+    fn start(before: Vec<(LogLine, bool)>) -> Self {
+        let adjacent = before.len().saturating_sub(WEAK_TAIL);
+        let errors = before
+            .iter()
+            .skip(adjacent)
+            .filter(|(_, tolerated)| *tolerated)
+            .map(|(line, _)| line.clone())
+            .collect();
         Cluster {
-            region: before.collect(),
-            errors: VecDeque::new(),
+            region: before.into_iter().map(|(line, _)| line).collect(),
+            errors,
             strong: false,
             since_failure: 0,
             success_after: false,
             retrying: false,
+            first: None,
         }
     }
 
     fn add_failure(&mut self, line: &LogLine, signal: Signal) {
+        if self.first.is_none() {
+            self.first = Some(line.clone());
+        }
         push_capped(&mut self.region, line.clone(), MAX_REGION);
         if signal != Signal::Trace || is_first_frame(&line.text) {
             push_capped(&mut self.errors, line.clone(), MAX_ERROR_LINES);
@@ -134,9 +160,13 @@ impl Cluster {
     }
 
     fn into_failure(self, total_lines: usize) -> Failure {
+        let mut error_lines: Vec<LogLine> = self.errors.into();
+        if error_lines.is_empty() {
+            error_lines.extend(self.first);
+        }
         Failure {
             lines: self.region.into(),
-            error_lines: self.errors.into(),
+            error_lines,
             total_lines,
         }
     }
@@ -162,8 +192,11 @@ impl FailureFinder {
         }
         self.non_blank += 1;
         let mut signal = classify(line);
+        if self.non_blank <= SHORT_INPUT && !self.saw_problem_wording {
+            self.saw_problem_wording = reads_like_problem(line, signal);
+        }
         if self.detail_left > 0 {
-            if matches!(signal, Signal::Ordinary | Signal::Weak) {
+            if matches!(signal, Signal::Ordinary | Signal::Weak | Signal::Tolerated) {
                 signal = Signal::Detail;
                 self.detail_left -= 1;
             } else if signal != Signal::Trace {
@@ -171,11 +204,17 @@ impl FailureFinder {
             }
         }
         match signal {
-            Signal::Ordinary | Signal::Success => self.ordinary(line, signal == Signal::Success),
+            Signal::Ordinary | Signal::Success | Signal::Tolerated => self.ordinary(line, signal),
             Signal::Strong | Signal::Trace | Signal::Weak | Signal::Detail => {
                 self.failure(line, signal);
-                if signal == Signal::Strong && opens_detail(&line.text) {
-                    self.detail_left = MAX_DETAIL;
+                if opens_detail(&line.text) {
+                    // A weak header gets a few detail lines only, so that it
+                    // cannot keep itself alive through a long listing.
+                    match signal {
+                        Signal::Strong => self.detail_left = MAX_DETAIL,
+                        Signal::Weak => self.detail_left = WEAK_TAIL,
+                        _ => {}
+                    }
                 }
             }
         }
@@ -187,7 +226,12 @@ impl FailureFinder {
             .as_ref()
             .is_some_and(|c| c.since_failure <= CONTEXT_AFTER && !c.success_after);
         if !joins {
-            let fresh = Cluster::start(self.recent.drain(..));
+            let before = self
+                .recent
+                .drain(..)
+                .zip(self.recent_tolerated.drain(..))
+                .collect();
+            let fresh = Cluster::start(before);
             let previous = self.current.replace(fresh);
             self.shadowed = match previous {
                 Some(old) if signal == Signal::Weak && old.strong && !old.survived() => Some(old),
@@ -201,7 +245,8 @@ impl FailureFinder {
         }
     }
 
-    fn ordinary(&mut self, line: &LogLine, success: bool) {
+    fn ordinary(&mut self, line: &LogLine, signal: Signal) {
+        let success = signal == Signal::Success;
         self.saw_success |= success;
         if let Some(cluster) = self.current.as_mut() {
             cluster.since_failure += 1;
@@ -217,6 +262,10 @@ impl FailureFinder {
             }
         }
         push_capped(&mut self.recent, line.clone(), CONTEXT_BEFORE);
+        if self.recent_tolerated.len() == CONTEXT_BEFORE {
+            self.recent_tolerated.pop_front();
+        }
+        self.recent_tolerated.push_back(signal == Signal::Tolerated);
     }
 
     /// The failure, or `None` when the run succeeded.
@@ -227,7 +276,10 @@ impl FailureFinder {
             }
             return None;
         }
-        if (1..=SHORT_INPUT).contains(&self.non_blank) && !self.saw_success {
+        if (1..=SHORT_INPUT).contains(&self.non_blank)
+            && !self.saw_success
+            && self.saw_problem_wording
+        {
             let lines: Vec<LogLine> = self.recent.into();
             return Some(Failure {
                 error_lines: lines.clone(),
@@ -247,12 +299,13 @@ impl FailureFinder {
 static STRONG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"^\[(?:[A-Za-z_][\w\\]*)?(?:Exception|Error)\]",
-        r"|^[A-Z][\w\\]*(?:Exception|Error)(?:\(code: \w+\))?: ",
+        r"|^(?:[a-z_]\w*[.\\])*[A-Z][\w\\]*(?:Exception|Error)(?:\(code: \w+\))?: ",
+        r"|\bException in thread\b|^panic: |^\*\*\* |\*\*\* \[.*\] Error \d+",
         r"|\bException #\d+|^\d+ exception\(s\)|\bexception '[^']+' with message",
         r"|\bUncaught\b|(?i:\bfatal error\b|\bparse error\b)",
         r"|^In \S+ line \d+:$",
         r"|(?i:\bnon-zero exit|\breturned non-zero|\breturned (?:exit )?(?:code|status):? [1-9])",
-        r"|(?i:\bexit(?:ed)?(?: with)? (?:code|status):? [1-9]|\bstatus code [1-9])",
+        r"|(?i:\bexit(?:ed)?(?: with)? (?:code|status):? [1-9]|\b(?:status|error|exit|return) code:? [1-9])",
         r"|(?i:\bcommand\b.*\bfailed\b)",
         r"|(?i:\bstep failed\b|\berror building project\b|\bbuild failed\b|\bdeploy(?:ment)? failed\b)",
         r"|^Problem \d+$|could not be resolved to an installable set",
@@ -260,7 +313,7 @@ static STRONG: LazyLock<Regex> = LazyLock::new(|| {
         r"|SQLSTATE\[(?:[^0]|0[^0]|00[^0]|000[^0]|0000[^0])|^ERROR \d+ \(",
         r#"|\{"error":"#,
         r"|(?i:errors during\b|\btotal errors count: [1-9])",
-        r"|(?i:\bsegmentation fault\b|\bcore dumped\b)",
+        r"|(?i:\bsegmentation fault\b|\bcore dumped\b|\bno space left on device\b)",
         r"|(?i:\ballowed memory size of \d+ bytes exhausted|\bmaximum execution time of \d+ seconds? exceeded)",
         r"|(?i:\bmaximum function nesting level\b)",
         r"|\bpanicked at\b|^Traceback \(most recent call last\)|^npm ERR!",
@@ -281,9 +334,15 @@ static WEAK: LazyLock<Regex> = LazyLock::new(|| {
         r"|\bdoes ?n[o']t exist\b|\binvalid\b|\btimed out\b|\bexhausted\b|\bexceeded\b",
         r"|\bout of range\b|\btoo many\b|\bgone away\b|\babort(?:ed|ing)?\b|\bincompatible\b",
         r"|\bundefined\b|\bnot allowed\b|\bunrecognized\b|\bconflict|\bmissing\b|\bblocked\b",
-        r"|\btoo (?:low|high|small|large|old|new|long)\b",
+        r"|\btoo (?:low|high|small|large|old|new|long)\b|\bexpired\b|\bdoes(?: not|n't) match\b",
     ))
     .expect("weak failure pattern")
+});
+
+/// Wording that says a weak problem was tolerated on purpose.
+static TOLERATED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bskipping\b|\bignor(?:e|ed|ing)\b|\boptional\b|\bcontinuing\b|\bfalling back\b|\bnot required\b")
+        .expect("tolerated pattern")
 });
 
 /// Counts of zero and similar all-clear wording.
@@ -314,6 +373,24 @@ static TRACE: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("trace pattern")
 });
+
+/// Instructions and requirements: how tools phrase a refusal that has no
+/// error word (`... supports 7.0.2 or later. Please read ...`).
+static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)\bplease\b|\bmust\b|\brequire[sd]?\b|\bshould\b|\bor (?:later|higher|newer|above)\b",
+        r"|\bat least\b|\bnot (?:set|safe|supported|allowed|installed|available|defined|loaded|enabled|valid)\b",
+    ))
+    .expect("advice pattern")
+});
+
+fn reads_like_problem(line: &LogLine, signal: Signal) -> bool {
+    match signal {
+        Signal::Strong | Signal::Trace | Signal::Weak | Signal::Tolerated | Signal::Detail => true,
+        Signal::Success => false,
+        Signal::Ordinary => ADVICE.is_match(&line.text),
+    }
+}
 
 fn is_first_frame(text: &str) -> bool {
     let text = text.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
@@ -352,6 +429,9 @@ fn classify(line: &LogLine) -> Signal {
         return Signal::Strong;
     }
     if WEAK.is_match(text) && !ALL_CLEAR.is_match(text) {
+        if TOLERATED.is_match(text) {
+            return Signal::Tolerated;
+        }
         return Signal::Weak;
     }
     success_or_ordinary()
@@ -470,6 +550,12 @@ Cache cleared successfully.
     }
 
     #[test]
+    fn weak_header_carries_a_few_detail_lines() {
+        let log = "build\nMissing required settings:\n  API_URL: where the API lives\nerror Command failed with exit code 1.\n";
+        assert_eq!(error_texts(log).len(), 3);
+    }
+
+    #[test]
     fn stack_frames_are_context_except_the_first() {
         let log = "Fatal error: Uncaught Exception: boom\nStack trace:\n#0 /a.php(1): f()\n#1 /b.php(2): g()\n";
         let failure = find(log).unwrap();
@@ -495,11 +581,57 @@ Cache cleared successfully.
     }
 
     #[test]
+    fn common_tool_failures_are_strong() {
+        for line in [
+            "make: *** [Makefile:12: build] Error 2",
+            "Exception in thread \"main\" java.lang.IllegalStateException: boom",
+            "java.lang.IllegalStateException: boom",
+            "panic: runtime error: index out of range",
+            "Script bin/post-install handling the post-install-cmd event returned with error code 1",
+            "write /var/lib/data: no space left on device",
+            "##[error]Process completed with exit code 1.",
+        ] {
+            let log = format!("{line}\nmore output\nmore output\nmore output\nmore output\n");
+            assert!(find(&log).is_some(), "{line}");
+        }
+    }
+
+    #[test]
+    fn tolerated_problems_near_the_end_are_not_failures() {
+        let log = "build\nbuild\nbuild\nbuild\nOptional cache warmup failed, continuing\nCould not remove /tmp/x, ignoring\n";
+        assert_eq!(find(log), None);
+    }
+
+    #[test]
+    fn tolerated_problem_right_before_a_failure_is_part_of_it() {
+        let log = "build\nCould not apply patch p1! Skipping.\n\n  [RuntimeException]\n  Cannot apply patch p1\n";
+        assert_eq!(
+            error_texts(log),
+            [
+                "Could not apply patch p1! Skipping.",
+                "[RuntimeException] Cannot apply patch p1"
+            ]
+        );
+    }
+
+    #[test]
+    fn trace_only_cluster_still_has_an_error_line() {
+        let log = "a\nb\nc\nd\nStack trace:\n    at foo (bar.js:1:2)\n";
+        let failure = find(log).unwrap();
+        assert_eq!(failure.error_lines.len(), 1);
+        assert_eq!(failure.error_lines[0].text, "Stack trace:");
+    }
+
+    #[test]
     fn short_input_is_the_error_itself() {
         let got =
             find("Version 7.0.2 or later is required. Please read the requirements.\n").unwrap();
         assert_eq!(got.error_lines.len(), 1);
+        let got = find("Your token contains invalid characters\n").unwrap();
+        assert_eq!(got.error_lines.len(), 1);
         assert_eq!(find("Cache cleared successfully.\n"), None);
+        // A short tail of progress output is not an error.
+        assert_eq!(find("Module 'Shop_Catalog':\n[Progress: 20 / 438]\n"), None);
         assert_eq!(find(""), None);
     }
 

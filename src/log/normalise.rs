@@ -99,10 +99,7 @@ impl<R: BufRead> Iterator for Lines<R> {
             if self.finished {
                 return None;
             }
-            let mut buf = std::mem::take(&mut self.buf);
-            let read = self.physical.read_into(&mut buf);
-            self.buf = buf;
-            match read {
+            match self.physical.read_into(&mut self.buf) {
                 Err(e) => {
                     self.finished = true;
                     return Some(Err(e));
@@ -138,7 +135,9 @@ fn clean_physical(bytes: &[u8]) -> String {
     } else {
         text
     };
-    truncate(text).to_string()
+    // Not truncated here: a JSON-escaped log is a whole log on one line; the
+    // logical lines cut from it are truncated one by one.
+    text.to_string()
 }
 
 fn truncate(text: &str) -> &str {
@@ -195,6 +194,16 @@ fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
 // ---------------------------------------------------------------------------
 // JSON-escaped logs
 
+/// The start of a JSON object up to the opening quote of a string value,
+/// after any number of simple members: `{"status":"failed","log":"`.
+static JSON_WRAPPER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r#"^\s*\{(?:\s*"[^"\\]*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?[\d.]+|true|false|null)\s*,)*"#,
+        r#"\s*"[^"\\]*"\s*:\s*""#,
+    ))
+    .expect("JSON wrapper pattern")
+});
+
 /// If `line` is a log pasted as one JSON string (its newlines written `\n`),
 /// returns its unescaped lines. Windows paths and namespaces also contain
 /// `\n` (`C:\node`, `Vendor\newsletter`), but there a lower-case letter
@@ -225,10 +234,18 @@ fn split_escaped(line: &str) -> Option<Vec<String>> {
     if clear_newlines < 2 && (newlines < 2 || other_escapes == 0) {
         return None;
     }
+    // `{"status":"failed","log":"...\n..."}`: only the string is the log.
+    let (body, wrapped) = match JSON_WRAPPER.find(line) {
+        Some(m) => (&line[m.end()..], true),
+        None => (line, false),
+    };
     let mut pieces = Vec::new();
     let mut current = String::new();
-    let mut chars = line.chars().peekable();
+    let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {
+        if c == '"' && wrapped {
+            break;
+        }
         if c != '\\' {
             current.push(c);
             continue;
@@ -581,7 +598,7 @@ fn is_header(trimmed: &str) -> bool {
         && number.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `[Composer\Downloader\TransportException]` alone on its row.
+/// `[Acme\Downloader\TransportException]` alone on its row.
 fn is_title(trimmed: &str) -> bool {
     let Some(inner) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) else {
         return false;
@@ -961,8 +978,8 @@ mod tests {
 
     #[test]
     fn platform_prefixes_are_weaker_than_the_message() {
-        let got = parse("     W: Loading composer repositories\n      E: Error building project: Step failed\n     W:   Error: patch can't be applied\n");
-        assert_eq!(got[0].text, "Loading composer repositories");
+        let got = parse("     W: Loading package repositories\n      E: Error building project: Step failed\n     W:   Error: patch can't be applied\n");
+        assert_eq!(got[0].text, "Loading package repositories");
         assert_eq!(got[0].level, Some(Level::Warning));
         assert_eq!(got[1].text, "Error building project: Step failed");
         assert_eq!(got[1].level, Some(Level::Error));
@@ -988,16 +1005,27 @@ mod tests {
             r#"{"log":"step one\nstep two \"quoted\" C:\\temp\n\u001b[31mERROR:\u001b[0m broke"}"#;
         // Lower-case after each `\n` is fine once `\"` shows it is JSON.
         let got = texts(input);
-        assert_eq!(
-            got,
-            [
-                r#"{"log":"step one"#,
-                r#"step two "quoted" C:\temp"#,
-                r#"broke"}"#
-            ]
-        );
+        assert_eq!(got, ["step one", r#"step two "quoted" C:\temp"#, "broke"]);
         let numbers: Vec<usize> = parse(input).iter().map(|l| l.number).collect();
         assert_eq!(numbers, [1, 1, 1]);
+        // Without a JSON object around it, the text is split as it is.
+        let bare = r"first\nSecond line\nThird line";
+        assert_eq!(texts(bare), ["first", "Second line", "Third line"]);
+    }
+
+    #[test]
+    fn large_json_escaped_log_keeps_all_its_lines() {
+        let body: Vec<String> = (0..5000).map(|i| format!("Step {i} done")).collect();
+        let input = format!(
+            "{{\"log\":\"{}\\nPHP Fatal error: boom\"}}",
+            body.join("\\n")
+        );
+        let got = texts(&input);
+        assert_eq!(got.len(), 5001);
+        assert_eq!(
+            got.last().map(String::as_str),
+            Some("PHP Fatal error: boom")
+        );
     }
 
     #[test]

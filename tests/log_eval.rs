@@ -1,0 +1,205 @@
+//! The log stage against the real, labelled deploy logs in `../shared/eval`.
+//! Skips (with a message) when that folder is absent.
+//!
+//! Run with `--nocapture` to see the per-case table.
+
+use std::path::{Path, PathBuf};
+
+use triage::log::{self, Failure};
+
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+
+struct Case {
+    id: String,
+    log: PathBuf,
+    theme: String,
+    expects_articles: bool,
+    /// Fragments the labeller quoted from the log ('...' in `why`).
+    quoted: Vec<String>,
+}
+
+fn cases(eval: &Path) -> Vec<Case> {
+    let text = std::fs::read_to_string(eval.join("cases.toml")).expect("read cases.toml");
+    let table: toml::Table = text.parse().expect("parse cases.toml");
+    let cases = table["case"].as_array().expect("[[case]] array");
+    cases
+        .iter()
+        .map(|case| {
+            let field = |name: &str| case.get(name).and_then(|v| v.as_str()).unwrap_or("");
+            Case {
+                id: field("id").to_string(),
+                log: eval.join(field("log")),
+                theme: field("theme").to_string(),
+                expects_articles: case
+                    .get("expect")
+                    .and_then(|v| v.as_array())
+                    .is_some_and(|a| !a.is_empty()),
+                quoted: quoted_fragments(field("why")),
+            }
+        })
+        .collect()
+}
+
+/// Single-quoted fragments of at least four words: the labeller quoting the
+/// log. Shorter ones are names (`'generated'`), not evidence; fragments that
+/// start with a possessive `s ` are prose between two apostrophes.
+fn quoted_fragments(why: &str) -> Vec<String> {
+    why.split('\'')
+        .skip(1)
+        .step_by(2)
+        .filter(|s| s.split_whitespace().count() >= 4 && !s.starts_with("s "))
+        .map(|s| s.trim().to_string())
+        .collect()
+}
+
+/// Whether every piece of a quoted fragment (the labeller elides with `...`)
+/// appears in the error lines.
+fn fragment_found(fragment: &str, errors: &str) -> bool {
+    fragment
+        .split("...")
+        .map(|piece| squash(piece.trim_matches(|c: char| c == '/' || c.is_whitespace())))
+        .filter(|piece| piece.len() >= 8)
+        .all(|piece| errors.contains(&piece))
+}
+
+fn diagnose(path: &Path) -> Option<Failure> {
+    let reader = log::open(path).expect("open log");
+    log::find_failure(log::lines(reader).named(path)).expect("read log")
+}
+
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn eval_logs() {
+    let eval = Path::new(SHARED).join("eval");
+    if !eval.join("cases.toml").exists() {
+        eprintln!("skipping: {} not found", eval.display());
+        return;
+    }
+    let cases = cases(&eval);
+    let (mut control, mut control_ok, mut control_misses) = (0, 0, Vec::new());
+    let (mut labelled, mut labelled_ok, mut labelled_misses) = (0, 0, Vec::new());
+    let (mut other, mut other_ok) = (0, 0);
+    let (mut quoted_cases, mut quoted_found) = (0, 0);
+
+    for case in &cases {
+        let failure = diagnose(&case.log);
+        let verdict = match &failure {
+            None => "no failure".to_string(),
+            Some(f) => format!("{} error line(s) of {}", f.error_lines.len(), f.total_lines),
+        };
+        println!("{:<8} {:<70} {}", case.theme, case.id, verdict);
+        if let Some(f) = &failure {
+            for line in f.error_lines.iter().take(3) {
+                println!(
+                    "           {:>4}: {}",
+                    line.number,
+                    truncate(&line.text, 150)
+                );
+            }
+            if !case.quoted.is_empty() {
+                quoted_cases += 1;
+                let errors: Vec<String> = f.error_lines.iter().map(|l| squash(&l.text)).collect();
+                let errors = errors.join(" ");
+                let hit = case.quoted.iter().any(|q| fragment_found(q, &errors));
+                if hit {
+                    quoted_found += 1;
+                } else {
+                    println!(
+                        "           (no error line contains a quoted fragment: {:?})",
+                        case.quoted
+                    );
+                }
+            }
+        }
+        if case.theme == "control" {
+            control += 1;
+            if failure.is_none() {
+                control_ok += 1;
+            } else {
+                control_misses.push(case.id.clone());
+            }
+        } else if case.expects_articles {
+            labelled += 1;
+            if failure.as_ref().is_some_and(|f| !f.error_lines.is_empty()) {
+                labelled_ok += 1;
+            } else {
+                labelled_misses.push(case.id.clone());
+            }
+        } else {
+            other += 1;
+            other_ok += usize::from(failure.is_some());
+        }
+    }
+
+    println!();
+    println!("control logs without a failure: {control_ok}/{control}; misses: {control_misses:?}");
+    println!(
+        "labelled logs with a failure:   {labelled_ok}/{labelled}; misses: {labelled_misses:?}"
+    );
+    println!("other failing logs found:       {other_ok}/{other}");
+    println!("quoted fragment in error lines: {quoted_found}/{quoted_cases}");
+
+    let (tails, tails_flagged, failing_tails, failing_tails_found) = tail_excerpts(&cases);
+    println!(
+        "control tails without a failure: {}/{tails}",
+        tails - tails_flagged
+    );
+    println!("failing tails (>= 5 lines) found: {failing_tails_found}/{failing_tails}");
+
+    assert!(control > 0 && labelled > 0, "no cases read");
+    assert!(
+        tails_flagged * 20 <= tails,
+        "more than 5% of control-log tails judged as failures"
+    );
+    assert!(
+        control_misses.len() <= 1,
+        "control logs judged as failures: {control_misses:?}"
+    );
+    assert!(
+        labelled_ok * 100 >= labelled * 95,
+        "labelled logs without a failure: {labelled_misses:?}"
+    );
+}
+
+/// Reports usually hold only the last lines of a log. Cuts every log to its
+/// last 1, 2, 3, 5, 8, 12, 20 and 40 lines: control tails must stay clean,
+/// failing tails of five lines or more should still show the failure.
+/// Returns (control tails, flagged, failing tails, found).
+fn tail_excerpts(cases: &[Case]) -> (usize, usize, usize, usize) {
+    let (mut tails, mut flagged, mut failing, mut found) = (0, 0, 0, 0);
+    for case in cases {
+        let bytes = std::fs::read(&case.log).expect("read log");
+        let physical: Vec<&[u8]> = bytes.trim_ascii_end().split(|&b| b == b'\n').collect();
+        for n in [1, 2, 3, 5, 8, 12, 20, 40] {
+            if n >= physical.len() {
+                continue;
+            }
+            let tail = physical[physical.len() - n..].join(&b'\n');
+            let failure = log::find_failure(log::lines(&tail[..])).expect("in memory");
+            if case.theme == "control" {
+                tails += 1;
+                if failure.is_some() {
+                    flagged += 1;
+                    println!(
+                        "control tail judged a failure: {} (last {n} lines)",
+                        case.id
+                    );
+                }
+            } else if n >= 5 {
+                failing += 1;
+                found += usize::from(failure.is_some());
+            }
+        }
+    }
+    (tails, flagged, failing, found)
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_string(),
+    }
+}
