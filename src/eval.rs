@@ -1,1 +1,227 @@
-//! TODO
+//! Labelled cases and queries -> accuracy figures, for knowledge-base
+//! maintainers (`triage eval`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::diagnose::{self, Engine};
+
+#[derive(Debug, Error)]
+pub enum EvalError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{path}: no [[case]] or [[query]] entries")]
+    Empty { path: PathBuf },
+    #[error(transparent)]
+    Log(#[from] crate::log::LogError),
+}
+
+#[derive(Debug, Deserialize)]
+struct LabelFile {
+    #[serde(default)]
+    case: Vec<Case>,
+    #[serde(default)]
+    query: Vec<Query>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    pub id: String,
+    pub log: String,
+    #[serde(default)]
+    pub expect: Vec<String>,
+    #[serde(default)]
+    pub theme: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Query {
+    pub id: String,
+    pub text: String,
+    #[serde(default)]
+    pub expect: Vec<String>,
+}
+
+/// A labelled item the engine got wrong, with what it said instead.
+#[derive(Debug, Clone, Serialize)]
+pub struct Miss {
+    pub id: String,
+    pub expected: Vec<String>,
+    /// What was ranked, best first, with confidence.
+    pub predicted: Vec<String>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct CaseReport {
+    pub labelled: usize,
+    pub top1: usize,
+    pub top3: usize,
+    /// Unlabelled and control cases.
+    pub unlabelled: usize,
+    /// Of those, how many got no high or medium diagnosis.
+    pub abstained: usize,
+    pub misses: Vec<Miss>,
+    /// Unlabelled cases that were confidently diagnosed anyway.
+    pub false_alarms: Vec<Miss>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct QueryReport {
+    pub labelled: usize,
+    pub top1: usize,
+    pub top3: usize,
+    pub mrr10: f64,
+    pub misses: Vec<Miss>,
+}
+
+pub enum Report {
+    Cases(CaseReport),
+    Queries(QueryReport),
+}
+
+pub fn share(n: usize, of: usize) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        n as f64 / of as f64
+    }
+}
+
+fn load(path: &Path) -> Result<LabelFile, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file: LabelFile = toml::from_str(&text).map_err(|e| EvalError::Parse {
+        path: path.to_path_buf(),
+        line: e
+            .span()
+            .map_or(1, |s| crate::rulebook::store::line_col(&text, s.start).0),
+        message: e.message().to_string(),
+    })?;
+    if file.case.is_empty() && file.query.is_empty() {
+        return Err(EvalError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(file)
+}
+
+/// Run the labelled file at `path` (cases or queries) against `engine`.
+pub fn run(engine: &Engine, path: &Path) -> Result<Report, EvalError> {
+    let file = load(path)?;
+    if !file.case.is_empty() {
+        let base = path.parent().unwrap_or(Path::new("."));
+        Ok(Report::Cases(eval_cases(engine, base, &file.case)?))
+    } else {
+        Ok(Report::Queries(eval_queries(engine, &file.query)))
+    }
+}
+
+pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseReport, EvalError> {
+    let mut report = CaseReport::default();
+    for case in cases {
+        let reader = crate::log::open(&base.join(&case.log))?;
+        let d = diagnose::diagnose(engine, reader, 3)?;
+        let ranked: Vec<(&str, &str)> = d
+            .diagnoses
+            .iter()
+            .map(|f| (f.id.as_str(), "diagnosis"))
+            .chain(d.related.iter().map(|f| (f.id.as_str(), "related")))
+            .collect();
+        let predicted: Vec<String> = d
+            .diagnoses
+            .iter()
+            .map(|f| format!("{} ({:?})", f.id, f.confidence).to_lowercase())
+            .chain(d.related.iter().map(|f| format!("{} (related)", f.id)))
+            .collect();
+        let miss = Miss {
+            id: case.id.clone(),
+            expected: case.expect.clone(),
+            predicted,
+        };
+        if case.expect.is_empty() || case.theme == "control" {
+            report.unlabelled += 1;
+            if d.diagnoses.is_empty() {
+                report.abstained += 1;
+            } else {
+                report.false_alarms.push(miss);
+            }
+            continue;
+        }
+        report.labelled += 1;
+        let first_diag = d.diagnoses.first().map(|f| f.id.as_str());
+        let hit1 = first_diag.is_some_and(|id| case.expect.iter().any(|e| e == id));
+        let hit3 = ranked
+            .iter()
+            .take(3)
+            .any(|(id, _)| case.expect.iter().any(|e| e == id));
+        if hit1 {
+            report.top1 += 1;
+        }
+        if hit3 {
+            report.top3 += 1;
+        }
+        if !hit1 {
+            report.misses.push(miss);
+        }
+    }
+    Ok(report)
+}
+
+pub fn eval_queries(engine: &Engine, queries: &[Query]) -> QueryReport {
+    let mut report = QueryReport::default();
+    let mut rr_sum = 0.0;
+    for q in queries.iter().filter(|q| !q.expect.is_empty()) {
+        report.labelled += 1;
+        let hits = engine
+            .index
+            .search(&engine.rules, &q.text, 10)
+            .unwrap_or_default();
+        let ids: Vec<Vec<&str>> = hits
+            .iter()
+            .map(|h| {
+                std::iter::once(h.rule)
+                    .chain(h.also.iter().copied())
+                    .map(|r| engine.rules[r].id.as_str())
+                    .collect()
+            })
+            .collect();
+        let rank = ids
+            .iter()
+            .position(|group| group.iter().any(|id| q.expect.iter().any(|e| e == id)));
+        if rank == Some(0) {
+            report.top1 += 1;
+        }
+        if rank.is_some_and(|r| r < 3) {
+            report.top3 += 1;
+        }
+        if let Some(r) = rank {
+            rr_sum += 1.0 / (r as f64 + 1.0);
+        }
+        if rank != Some(0) {
+            report.misses.push(Miss {
+                id: q.id.clone(),
+                expected: q.expect.clone(),
+                predicted: ids.iter().take(3).map(|g| g[0].to_string()).collect(),
+            });
+        }
+    }
+    report.mrr10 = if report.labelled == 0 {
+        0.0
+    } else {
+        rr_sum / report.labelled as f64
+    };
+    report
+}

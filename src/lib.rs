@@ -9,6 +9,7 @@
 //! ```
 
 pub mod article;
+pub mod diagnose;
 pub mod eval;
 pub mod extract;
 pub mod ingest;
@@ -16,6 +17,7 @@ pub mod log;
 pub mod matcher;
 pub mod report;
 pub mod rulebook;
+pub mod ruletest;
 pub mod search;
 pub mod text;
 

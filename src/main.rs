@@ -74,11 +74,199 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::Lint { rules, strict } => lint(rules.as_deref(), strict),
-        _ => Err(Failure {
-            message: "this command is not available yet".into(),
-            code: 2,
-        }),
+        Command::Diagnose {
+            files,
+            rules,
+            format,
+            top,
+        } => {
+            let engine = engine(rules.as_deref())?;
+            let reader = triage::diagnose::open_inputs(&files)?;
+            let d = triage::diagnose::diagnose(&engine, reader, top.max(1))?;
+            match format {
+                OutputFormat::Text => print!("{}", triage::report::diagnosis::text(&d)),
+                OutputFormat::Json => println!("{}", triage::report::diagnosis::json(&d)),
+                OutputFormat::Markdown => print!("{}", triage::report::diagnosis::markdown(&d)),
+            }
+            Ok(if d.found() { 0 } else { 1 })
+        }
+        Command::Search {
+            query,
+            rules,
+            limit,
+            format,
+        } => search(&query.join(" "), rules.as_deref(), limit, format),
+        Command::Eval {
+            file,
+            rules,
+            min_top1,
+            min_top3,
+            min_abstain,
+            min_mrr,
+        } => {
+            let engine = engine(rules.as_deref())?;
+            let thresholds = Thresholds {
+                top1: min_top1,
+                top3: min_top3,
+                abstain: min_abstain,
+                mrr: min_mrr,
+            };
+            eval(&engine, &file, &thresholds)
+        }
+        Command::Test { rules } => {
+            let engine = engine(rules.as_deref())?;
+            let report = triage::ruletest::run(&engine);
+            for f in &report.failures {
+                eprintln!("FAIL {f}");
+            }
+            println!(
+                "{} rules, {} examples: {} passed, {} failed",
+                engine.rules.len(),
+                report.examples,
+                report.examples - report.failures.len(),
+                report.failures.len()
+            );
+            Ok(if report.failures.is_empty() { 0 } else { 1 })
+        }
+        Command::Patterns { rules } => {
+            let engine = engine(rules.as_deref())?;
+            let mut out = String::new();
+            for p in engine.matcher.patterns() {
+                out.push_str(p);
+                out.push('\n');
+            }
+            std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes())?;
+            Ok(0)
+        }
     }
+}
+
+fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, Failure> {
+    Ok(triage::diagnose::Engine::new(load_rules(dir)?)?)
+}
+
+struct Thresholds {
+    top1: Option<f64>,
+    top3: Option<f64>,
+    abstain: Option<f64>,
+    mrr: Option<f64>,
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn below(name: &str, value: f64, min: Option<f64>, failed: &mut Vec<String>) {
+    if let Some(m) = min {
+        if value < m {
+            failed.push(format!("{name} {} is below {}", pct(value), pct(m)));
+        }
+    }
+}
+
+fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Result<u8, Failure> {
+    use triage::eval::{share, Report};
+    let mut failed = Vec::new();
+    match triage::eval::run(engine, file)? {
+        Report::Cases(r) => {
+            for m in &r.misses {
+                println!(
+                    "miss {}: expected {} got {}",
+                    m.id,
+                    m.expected.join(" | "),
+                    if m.predicted.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        m.predicted.join(", ")
+                    }
+                );
+            }
+            for m in &r.false_alarms {
+                println!("false alarm {}: diagnosed {}", m.id, m.predicted.join(", "));
+            }
+            let (top1, top3, abstain) = (
+                share(r.top1, r.labelled),
+                share(r.top3, r.labelled),
+                share(r.abstained, r.unlabelled),
+            );
+            println!(
+                "labelled cases: {}  top-1: {} ({})  top-3: {} ({})\nunlabelled/control cases: {}  no diagnosis: {} ({})",
+                r.labelled, pct(top1), r.top1, pct(top3), r.top3, r.unlabelled, pct(abstain), r.abstained
+            );
+            below("top-1", top1, t.top1, &mut failed);
+            below("top-3", top3, t.top3, &mut failed);
+            below("abstention", abstain, t.abstain, &mut failed);
+        }
+        Report::Queries(r) => {
+            for m in &r.misses {
+                println!(
+                    "miss {}: expected {} got {}",
+                    m.id,
+                    m.expected.join(" | "),
+                    if m.predicted.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        m.predicted.join(", ")
+                    }
+                );
+            }
+            let (top1, top3) = (share(r.top1, r.labelled), share(r.top3, r.labelled));
+            println!(
+                "labelled queries: {}  top-1: {} ({})  top-3: {} ({})  MRR@10: {:.3}",
+                r.labelled,
+                pct(top1),
+                r.top1,
+                pct(top3),
+                r.top3,
+                r.mrr10
+            );
+            below("top-1", top1, t.top1, &mut failed);
+            below("top-3", top3, t.top3, &mut failed);
+            below("MRR", r.mrr10, t.mrr, &mut failed);
+        }
+    }
+    if failed.is_empty() {
+        Ok(0)
+    } else {
+        Err(Failure {
+            message: failed.join("; "),
+            code: 1,
+        })
+    }
+}
+
+fn search(
+    query: &str,
+    dir: Option<&Path>,
+    limit: usize,
+    format: cli::SearchFormat,
+) -> Result<u8, Failure> {
+    let engine = engine(dir)?;
+    let hits = match engine.index.search(&engine.rules, query, limit.max(1)) {
+        Ok(h) => h,
+        Err(e) => {
+            return Err(Failure {
+                message: format!("{e}; describe the symptom or paste the error message"),
+                code: 2,
+            })
+        }
+    };
+    if hits.is_empty() {
+        if format == cli::SearchFormat::Json {
+            println!("{}", triage::report::search::json(&engine.rules, &hits));
+        }
+        return Err(Failure {
+            message: format!("no article matches {query:?}"),
+            code: 1,
+        });
+    }
+    match format {
+        cli::SearchFormat::Text => print!("{}", triage::report::search::text(&engine.rules, &hits)),
+        cli::SearchFormat::Json => {
+            println!("{}", triage::report::search::json(&engine.rules, &hits))
+        }
+    }
+    Ok(0)
 }
 
 fn ingest(

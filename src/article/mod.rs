@@ -1,22 +1,194 @@
 //! Files -> [`Article`]s: sniff the format, parse front matter and body,
 //! recognise sections.
+//!
+//! ```text
+//! bytes --utf8--> text --frontmatter--> FrontMatter + body
+//! body --sniff--> html | markdown --> Vec<Block> --sections--> Article
+//!                                               \--table-----> Article per row
+//! ```
 
+pub mod frontmatter;
+pub mod html;
+mod inline;
+pub mod markdown;
 pub mod model;
+pub mod sections;
+pub mod sniff;
+pub mod table;
+
+use std::io;
+use std::path::{Path, PathBuf};
 
 pub use model::{Article, Block, Document, Format};
 
-// TEMPORARY stub until the article parsers land (replaced on merge).
-#[derive(Debug)]
+/// What one input file turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Loaded {
     Articles(Vec<Article>),
+    /// A file that is not a troubleshooting article (licence, index page),
+    /// with the reason it was skipped.
     NotArticle(String),
 }
+
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ArticleError(String);
-pub fn load_file(path: &std::path::Path, _root: &std::path::Path) -> Result<Loaded, ArticleError> {
-    Err(ArticleError(format!(
-        "{}: parsers not built yet",
-        path.display()
-    )))
+pub enum ArticleError {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("{}:{line}: not valid UTF-8", path.display())]
+    Utf8 { path: PathBuf, line: usize },
+    #[error("{}:{line}: broken front matter: {message}", path.display())]
+    FrontMatter {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("{}: has front matter but no text and no recognisable sections", path.display())]
+    NoSections { path: PathBuf },
+}
+
+/// Reads one file. `root` is the ingest root: `Article::source` is the path
+/// relative to it with `/` separators, and ids are the file stem.
+pub fn load_file(path: &Path, root: &Path) -> Result<Loaded, ArticleError> {
+    let bytes = std::fs::read(path).map_err(|source| ArticleError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let text = std::str::from_utf8(&bytes).map_err(|err| ArticleError::Utf8 {
+        path: path.to_path_buf(),
+        line: 1 + bytes[..err.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count(),
+    })?;
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let source = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    let id = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| source.clone());
+    parse_str(text, &id, &source).map_err(|err| err.with_path(path))
+}
+
+impl ArticleError {
+    /// `parse_str` only knows the source name; `load_file` knows the real path.
+    fn with_path(self, real: &Path) -> Self {
+        let path = real.to_path_buf();
+        match self {
+            ArticleError::Read { source, .. } => ArticleError::Read { path, source },
+            ArticleError::Utf8 { line, .. } => ArticleError::Utf8 { path, line },
+            ArticleError::FrontMatter { line, message, .. } => ArticleError::FrontMatter {
+                path,
+                line,
+                message,
+            },
+            ArticleError::NoSections { .. } => ArticleError::NoSections { path },
+        }
+    }
+}
+
+/// Parses front matter and body into blocks, without recognising sections.
+pub fn parse_document(text: &str, source: &str) -> Result<Document, ArticleError> {
+    parse_document_front(text, source).map(|(doc, _)| doc)
+}
+
+/// The document and whether the file had front matter at all.
+fn parse_document_front(text: &str, source: &str) -> Result<(Document, bool), ArticleError> {
+    let split = frontmatter::split(text).map_err(|err| ArticleError::FrontMatter {
+        path: PathBuf::from(source),
+        line: err.line,
+        message: err.message,
+    })?;
+    let (format, blocks) = match sniff::sniff(&split.body) {
+        sniff::BodyKind::Html => (Format::HelpCenter, html::parse(&split.body)),
+        sniff::BodyKind::Markdown => (Format::Markdown, markdown::parse(&split.body)),
+    };
+    let mut doc = Document {
+        format,
+        front: split.front.clone().unwrap_or_default(),
+        blocks,
+    };
+    if format == Format::Markdown && table::has_reference_table(&doc) {
+        doc.format = Format::ReferenceTable;
+    }
+    Ok((doc, split.front.is_some()))
+}
+
+/// Parses text already in memory; `id` is the article id (file stem) and
+/// `source` the name used in `Article::source` and in errors.
+pub fn parse_str(text: &str, id: &str, source: &str) -> Result<Loaded, ArticleError> {
+    let (doc, has_front) = parse_document_front(text, source)?;
+    let sectioned = sections::recognise(&doc, id, source);
+    if !sectioned.troubleshooting {
+        let rows = table::rows(&doc, id, source);
+        if !rows.is_empty() {
+            return Ok(Loaded::Articles(rows));
+        }
+        if !has_front {
+            return Ok(Loaded::NotArticle(
+                "no front matter, no troubleshooting sections and no error table".into(),
+            ));
+        }
+        if !sectioned.has_text {
+            return Err(ArticleError::NoSections {
+                path: PathBuf::from(source),
+            });
+        }
+    }
+    let mut article = sectioned.article;
+    if doc.format == Format::ReferenceTable {
+        // A troubleshooting article that also lists codes keeps them.
+        article.error_codes = table::rows(&doc, id, source)
+            .into_iter()
+            .flat_map(|a| a.error_codes)
+            .collect();
+    }
+    Ok(Loaded::Articles(vec![article]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readme_is_not_an_article() {
+        let loaded = parse_str(
+            "# Project\n\nSome words.\n\n| a | b |\n|-|-|\n| 1 | 2 |\n",
+            "README",
+            "README.md",
+        )
+        .unwrap();
+        assert!(matches!(loaded, Loaded::NotArticle(_)));
+    }
+
+    #[test]
+    fn front_matter_and_empty_body_is_an_error() {
+        let err = parse_str("---\ntitle: x\n---\n<p> </p>\n", "x", "x.txt").unwrap_err();
+        assert!(matches!(err, ArticleError::NoSections { .. }));
+        assert!(err.to_string().contains("x.txt"));
+    }
+
+    #[test]
+    fn paragraphs_only_become_issue_text() {
+        let Loaded::Articles(articles) = parse_str(
+            "---\ntitle: T\n---\n<p>Something breaks.</p>\n",
+            "a",
+            "a.txt",
+        )
+        .unwrap() else {
+            panic!("article expected")
+        };
+        assert_eq!(articles[0].issue.text, "Something breaks.");
+        assert_eq!(
+            articles[0].description.as_deref(),
+            Some("Something breaks.")
+        );
+    }
 }

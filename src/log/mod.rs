@@ -1,1 +1,86 @@
-//! TODO
+//! The log stage of `triage diagnose`: read a failed deploy log (a file,
+//! standard input or gzip), turn its physical lines into normalised logical
+//! lines, and find the failure in them.
+//!
+//! ```text
+//! open(path) -> BufRead --lines()--> LogLine* --FailureFinder--> Option<Failure>
+//! ```
+//!
+//! Everything streams: memory depends on the configured bounds (longest
+//! physical line, context sizes, error-line cap), never on the log's length.
+
+mod failure;
+mod normalise;
+mod reader;
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+pub use failure::{Failure, FailureFinder};
+pub use normalise::{lines, Lines};
+pub use reader::open;
+
+/// Why a log could not be read. Each variant names the file (`<stdin>` for
+/// standard input) so the message stands on its own.
+#[derive(Debug, thiserror::Error)]
+pub enum LogError {
+    #[error("cannot open log {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read log {} at line {line}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        /// 1-based physical line being read when the error happened.
+        line: usize,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Severity of a log line, lowest first so that `Ord` compares severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Debug,
+    Info,
+    Notice,
+    Warning,
+    Error,
+    Critical,
+}
+
+/// One logical line: a physical line with its noise removed, or several
+/// physical lines joined back together (a wrapped exception box), or one
+/// piece of a JSON-escaped log that was pasted on a single line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogLine {
+    /// 1-based line in the original input where this logical line starts.
+    pub number: usize,
+    /// The normalised text: no colours, timestamps, structural level
+    /// prefixes, padding or trailing empty context; otherwise as logged.
+    pub text: String,
+    pub level: Option<Level>,
+    /// The deploy tool's error code printed after the level:
+    /// `ERROR: [11] ...` gives `"11"`.
+    pub code: Option<String>,
+}
+
+impl LogLine {
+    pub fn is_blank(&self) -> bool {
+        self.text.is_empty()
+    }
+}
+
+/// Reads the whole input and returns its failure, if any. A convenience over
+/// [`lines`] and [`FailureFinder`] for callers that need nothing else.
+pub fn find_failure<R: std::io::BufRead>(lines: Lines<R>) -> Result<Option<Failure>, LogError> {
+    let mut finder = FailureFinder::new();
+    for line in lines {
+        finder.push(&line?);
+    }
+    Ok(finder.finish())
+}

@@ -1,1 +1,300 @@
-//! TODO
+//! Failure -> scored candidates.
+//!
+//! Two passes of very different cost: `scan` sees every line of the log once
+//! and records full signature matches (cheap: one automaton, regex only on
+//! anchored lines); `rank` looks only at the bounded failure region for
+//! partial matches, error codes and text similarity, then scores each rule.
+
+pub mod compile;
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+pub use compile::{CompileError, Compiled, SourceKind};
+
+use crate::rulebook::rule::Rule;
+
+/// How sure a candidate is. Only `High` and `Medium` are diagnoses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// A log line shown as evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceLine {
+    pub line: usize,
+    pub text: String,
+}
+
+/// One rule that might explain the failure.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub rule: usize,
+    pub score: f64,
+    pub confidence: Confidence,
+    pub evidence: Vec<EvidenceLine>,
+}
+
+/// What the log stage found, in the form the matcher needs.
+#[derive(Debug, Clone, Default)]
+pub struct FailureRegion {
+    /// Lines judged to be the failure itself (errors, exceptions, ...).
+    pub error_lines: Vec<EvidenceLine>,
+    /// First and last line number of the region around the last failure.
+    pub first: usize,
+    pub last: usize,
+}
+
+impl FailureRegion {
+    fn weight(&self, line: usize) -> f64 {
+        if self.error_lines.iter().any(|l| l.line == line) {
+            1.0
+        } else if line >= self.first && line <= self.last {
+            0.8
+        } else if line > self.last {
+            0.5
+        } else {
+            // Before the last failure: something the run got past.
+            0.35
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct FullHit {
+    line: usize,
+    text: String,
+}
+
+/// The state of one pass over a log: bounded by the number of checks, not by
+/// the length of the log.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Check index -> its last full match.
+    hits: HashMap<usize, FullHit>,
+    lines: usize,
+}
+
+pub struct Matcher {
+    compiled: Compiled,
+    rule_count: usize,
+}
+
+/// Text similarity between the failure and each rule, in `[0, 1]`, supplied
+/// by the search index (so the matcher does not own a second text index).
+pub type Similarity = Vec<(usize, f64)>;
+
+impl Matcher {
+    pub fn new(rules: &[Rule]) -> Result<Matcher, CompileError> {
+        Ok(Matcher {
+            compiled: compile::compile(rules)?,
+            rule_count: rules.len(),
+        })
+    }
+
+    /// The regexes the matcher runs, one per signature or pattern.
+    pub fn patterns(&self) -> impl Iterator<Item = &str> {
+        self.compiled.checks.iter().map(|c| c.source.as_str())
+    }
+
+    /// Record every full signature match on one line.
+    pub fn scan(&self, scan: &mut Scan, number: usize, text: &str) {
+        scan.lines += 1;
+        let c = &self.compiled;
+        let mut tested: Vec<usize> = Vec::new();
+        for m in c.anchors.find_overlapping_iter(text) {
+            for &ci in &c.anchored[m.pattern().as_usize()] {
+                if tested.contains(&ci) {
+                    continue;
+                }
+                tested.push(ci);
+                if c.checks[ci].regex.is_match(text) {
+                    scan.hits.insert(
+                        ci,
+                        FullHit {
+                            line: number,
+                            text: text.to_string(),
+                        },
+                    );
+                }
+            }
+        }
+        for &ci in &c.unanchored {
+            if c.checks[ci].regex.is_match(text) {
+                scan.hits.insert(
+                    ci,
+                    FullHit {
+                        line: number,
+                        text: text.to_string(),
+                    },
+                );
+            }
+        }
+    }
+
+    /// Score every rule with any evidence, best first.
+    pub fn rank(
+        &self,
+        scan: &Scan,
+        failure: Option<&FailureRegion>,
+        codes: &[(usize, String)],
+        similarity: &Similarity,
+    ) -> Vec<Candidate> {
+        let c = &self.compiled;
+        let empty = FailureRegion::default();
+        let region = failure.unwrap_or(&empty);
+        let mut sig_scores: Vec<Vec<f64>> = vec![Vec::new(); self.rule_count];
+        let mut evidence: Vec<Vec<EvidenceLine>> = vec![Vec::new(); self.rule_count];
+        let mut best_full: Vec<f64> = vec![0.0; self.rule_count];
+
+        for (&ci, hit) in &scan.hits {
+            let check = &c.checks[ci];
+            let w = region.weight(hit.line) * if check.errorish { 1.0 } else { 0.3 };
+            let s = check.specificity * w * line_coverage(check, &hit.text);
+            sig_scores[check.rule].push(s);
+            if s > best_full[check.rule] {
+                best_full[check.rule] = s;
+            }
+            push_evidence(&mut evidence[check.rule], hit.line, &hit.text);
+        }
+
+        // Partial matches: failure lines that share most of a signature's
+        // literal words, as when a message was reworded between versions or
+        // cut off in the report.
+        for line in &region.error_lines {
+            let words: Vec<String> = compile::literal_words(&line.text);
+            let mut shared: HashMap<usize, usize> = HashMap::new();
+            let mut uniq = words.clone();
+            uniq.sort_unstable();
+            uniq.dedup();
+            for w in &uniq {
+                if let Some(cs) = c.word_index.get(w) {
+                    for &ci in cs {
+                        *shared.entry(ci).or_default() += 1;
+                    }
+                }
+            }
+            for (ci, n) in shared {
+                if scan.hits.get(&ci).is_some_and(|h| h.line == line.line) {
+                    continue;
+                }
+                let check = &c.checks[ci];
+                let mut distinct = check.words.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                if distinct.len() < 3 {
+                    continue;
+                }
+                let coverage = n as f64 / distinct.len() as f64;
+                if coverage < 0.6 {
+                    continue;
+                }
+                let e = if check.errorish { 1.0 } else { 0.3 };
+                let s = check.specificity * coverage * coverage * 0.6 * e;
+                sig_scores[check.rule].push(s);
+                push_evidence(&mut evidence[check.rule], line.line, &line.text);
+            }
+        }
+
+        let mut code_scores = vec![0.0; self.rule_count];
+        for (line, code) in codes {
+            if let Some(rules) = c.codes.get(code) {
+                let w = region.weight(*line);
+                for &r in rules {
+                    code_scores[r] = f64::max(code_scores[r], 0.6 * w);
+                    if let Some(l) = region.error_lines.iter().find(|l| l.line == *line) {
+                        push_evidence(&mut evidence[r], l.line, &l.text);
+                    }
+                }
+            }
+        }
+
+        let mut sim = vec![0.0; self.rule_count];
+        for &(r, s) in similarity {
+            if r < self.rule_count {
+                sim[r] = s;
+            }
+        }
+
+        let mut out = Vec::new();
+        for r in 0..self.rule_count {
+            let mut sigs = std::mem::take(&mut sig_scores[r]);
+            if sigs.is_empty() && code_scores[r] == 0.0 && sim[r] == 0.0 {
+                continue;
+            }
+            sigs.sort_by(|a, b| b.total_cmp(a));
+            // Diminishing returns: the best signature counts fully, more
+            // matching lines of the same article add a little each.
+            let s: f64 = sigs
+                .iter()
+                .enumerate()
+                .map(|(i, v)| if i == 0 { *v } else { v * 0.25 })
+                .sum();
+            let score = s + code_scores[r] + 0.5 * sim[r];
+            if std::env::var_os("TRIAGE_DEBUG").is_some() {
+                eprintln!(
+                    "DBG {r} s={s:.3} best={:.3} code={:.3} sim={:.3} score={score:.3}",
+                    best_full[r], code_scores[r], sim[r]
+                );
+            }
+            let confidence = if failure.is_none() {
+                Confidence::Low
+            } else if best_full[r] >= 0.45 || (s >= 0.4 && sim[r] >= 0.3) {
+                Confidence::High
+            } else if s >= 0.3 || code_scores[r] >= 0.5 || sim[r] >= 0.75 {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            };
+            if evidence[r].is_empty() {
+                // Similarity alone: show the failure lines it was judged on.
+                for l in region.error_lines.iter().rev().take(3).rev() {
+                    push_evidence(&mut evidence[r], l.line, &l.text);
+                }
+            }
+            out.push(Candidate {
+                rule: r,
+                score,
+                confidence,
+                evidence: std::mem::take(&mut evidence[r]),
+            });
+        }
+        out.sort_by(|a, b| {
+            b.confidence
+                .cmp(&a.confidence)
+                .then(b.score.total_cmp(&a.score))
+                .then(a.rule.cmp(&b.rule))
+        });
+        out
+    }
+}
+
+const MAX_EVIDENCE: usize = 5;
+
+/// How much of a line's message a signature accounts for. A template that
+/// explains the whole line is the same error; one that covers a generic
+/// fragment of a long line ("No such file or directory") is weaker evidence.
+fn line_coverage(check: &compile::Check, line: &str) -> f64 {
+    let line_words = compile::literal_words(line).len().max(1) as f64;
+    let share = (check.words.len() as f64 / line_words).min(1.0);
+    0.4 + 0.6 * share.sqrt()
+}
+
+fn push_evidence(list: &mut Vec<EvidenceLine>, line: usize, text: &str) {
+    if list.iter().any(|e| e.line == line) {
+        return;
+    }
+    list.push(EvidenceLine {
+        line,
+        text: text.to_string(),
+    });
+    list.sort_by_key(|e| e.line);
+    if list.len() > MAX_EVIDENCE {
+        list.remove(0);
+    }
+}

@@ -3,7 +3,9 @@
 //! Text output carries ANSI styles; callers print it through `anstream`,
 //! which drops them when stdout is not a terminal or `NO_COLOR` is set.
 
+pub mod diagnosis;
 pub mod rule;
+pub mod search;
 
 use anstyle::{AnsiColor, Style};
 

@@ -42,6 +42,7 @@ mod analysis;
 pub mod eval;
 mod fold;
 mod fuzzy;
+mod similarity;
 mod snippet;
 
 use std::collections::{HashMap, HashSet};

@@ -1,0 +1,374 @@
+//! Markdown body -> [`Block`]s with `pulldown-cmark`. Raw HTML blocks are
+//! handed to the HTML parser so both formats end in the same blocks.
+
+use std::sync::LazyLock;
+
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use regex::Regex;
+
+use super::html;
+use super::inline::{
+    clean, clean_code, is_emphasis_tag, is_html_tag_name, strip_extensions, InlineBuf,
+};
+use super::model::{Block, ListItem};
+
+/// `>[!NOTE]`-style admonition marker at the start of a blockquote.
+static ADMONITION: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\[![A-Z]+\]\s*").expect("valid regex"));
+static INLINE_TAG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^<(/?)([A-Za-z][A-Za-z0-9_-]*)(\s[^>]*)?/?>$").expect("valid regex")
+});
+
+enum Frame {
+    Quote {
+        blocks: Vec<Block>,
+    },
+    List {
+        ordered: bool,
+        items: Vec<ListItem>,
+    },
+    Item {
+        buf: InlineBuf,
+        children: Vec<Block>,
+    },
+    Table {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+        row: Vec<String>,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    root: Vec<Block>,
+    stack: Vec<Frame>,
+    /// Open paragraph, heading or table cell.
+    inline: Option<InlineBuf>,
+    code: Option<String>,
+    html: Option<String>,
+    image_depth: usize,
+}
+
+pub fn parse(markdown: &str) -> Vec<Block> {
+    let source = strip_extensions(markdown);
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES | Options::ENABLE_STRIKETHROUGH;
+    let mut builder = Builder::default();
+    for event in Parser::new_ext(&source, options) {
+        builder.event(event);
+    }
+    // Unbalanced input cannot happen with pulldown-cmark, but never lose text.
+    while !builder.stack.is_empty() {
+        builder.close_frame();
+    }
+    builder.root
+}
+
+impl Builder {
+    fn push_block(&mut self, block: Block) {
+        for frame in self.stack.iter_mut().rev() {
+            match frame {
+                Frame::Quote { blocks } => return blocks.push(block),
+                Frame::Item { children, .. } => return children.push(block),
+                _ => {}
+            }
+        }
+        self.root.push(block);
+    }
+
+    fn inline_target(&mut self) -> &mut InlineBuf {
+        if self.inline.is_none() {
+            if let Some(Frame::Item { buf, .. }) = self.stack.last_mut() {
+                return buf;
+            }
+        }
+        self.inline.get_or_insert_with(InlineBuf::default)
+    }
+
+    fn in_item(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Item { .. }))
+    }
+
+    fn event(&mut self, event: Event) {
+        if let Some(code) = self.code.as_mut() {
+            match event {
+                Event::Text(text) => code.push_str(&text),
+                Event::End(TagEnd::CodeBlock) => {
+                    let text = clean_code(&self.code.take().unwrap_or_default());
+                    if !text.is_empty() {
+                        self.push_block(Block::Code { text });
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        if let Some(html) = self.html.as_mut() {
+            match event {
+                Event::Html(text) | Event::Text(text) => html.push_str(&text),
+                Event::End(TagEnd::HtmlBlock) => {
+                    let text = self.html.take().unwrap_or_default();
+                    for block in html::parse(&text) {
+                        self.push_block(block);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        match event {
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
+            // Alt text of images is not content.
+            Event::Text(_) | Event::Code(_) if self.image_depth > 0 => {}
+            Event::Text(text) => self.inline_target().push_text(&text),
+            Event::Code(code) => self.inline_target().push_code(&code),
+            Event::InlineHtml(tag) => self.inline_html(&tag),
+            Event::Html(text) => {
+                for block in html::parse(&text) {
+                    self.push_block(block);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => self.inline_target().line_break(),
+            _ => {}
+        }
+    }
+
+    fn inline_html(&mut self, tag: &str) {
+        let Some(caps) = INLINE_TAG.captures(tag.trim()) else {
+            // Comments and other markup-looking text: comments are dropped,
+            // anything else is the author's words.
+            if !tag.trim_start().starts_with("<!") {
+                self.inline_target().push_text(tag);
+            }
+            return;
+        };
+        let closing = !caps[1].is_empty();
+        let name = &caps[2];
+        if !is_html_tag_name(name) {
+            // `<install_dir>`-style placeholders are text, not markup.
+            self.inline_target().push_text(tag);
+            return;
+        }
+        let buf = self.inline_target();
+        if is_emphasis_tag(name) {
+            if closing {
+                buf.close_emphasis();
+            } else {
+                buf.open_emphasis();
+            }
+        } else if name.eq_ignore_ascii_case("br") {
+            buf.line_break();
+        }
+    }
+
+    fn start(&mut self, tag: Tag) {
+        match tag {
+            Tag::Paragraph => {
+                if self.in_item() {
+                    self.inline_target().line_break();
+                } else {
+                    self.inline = Some(InlineBuf::default());
+                }
+            }
+            Tag::Heading { .. } | Tag::TableCell => self.inline = Some(InlineBuf::default()),
+            Tag::BlockQuote(_) => self.stack.push(Frame::Quote { blocks: Vec::new() }),
+            Tag::CodeBlock(_) => self.code = Some(String::new()),
+            Tag::HtmlBlock => self.html = Some(String::new()),
+            Tag::List(start) => self.stack.push(Frame::List {
+                ordered: start.is_some(),
+                items: Vec::new(),
+            }),
+            Tag::Item => self.stack.push(Frame::Item {
+                buf: InlineBuf::default(),
+                children: Vec::new(),
+            }),
+            Tag::Table(_) => self.stack.push(Frame::Table {
+                header: Vec::new(),
+                rows: Vec::new(),
+                row: Vec::new(),
+            }),
+            Tag::Strong => self.inline_target().open_emphasis(),
+            Tag::Link { dest_url, .. } => self.inline_target().open_link(&dest_url),
+            Tag::Image { .. } => self.image_depth += 1,
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Paragraph => {
+                if let Some(buf) = self.inline.take() {
+                    let content = buf.finish();
+                    if !content.text.is_empty() {
+                        self.push_block(Block::Paragraph {
+                            text: content.text,
+                            emphasised: content.emphasised,
+                            code_spans: content.code_spans,
+                            links: content.links,
+                        });
+                    }
+                } else if self.in_item() {
+                    self.inline_target().line_break();
+                }
+            }
+            TagEnd::Heading(level) => {
+                let text = self
+                    .inline
+                    .take()
+                    .map(|b| b.finish().text)
+                    .unwrap_or_default();
+                if !text.is_empty() {
+                    self.push_block(Block::Heading {
+                        level: level as u8,
+                        text,
+                    });
+                }
+            }
+            TagEnd::TableCell => {
+                let text = self
+                    .inline
+                    .take()
+                    .map(|b| b.finish().text)
+                    .unwrap_or_default();
+                if let Some(Frame::Table { row, .. }) = self.stack.last_mut() {
+                    row.push(text);
+                }
+            }
+            TagEnd::TableHead => {
+                if let Some(Frame::Table { header, row, .. }) = self.stack.last_mut() {
+                    *header = std::mem::take(row);
+                }
+            }
+            TagEnd::TableRow => {
+                if let Some(Frame::Table { rows, row, .. }) = self.stack.last_mut() {
+                    rows.push(std::mem::take(row));
+                }
+            }
+            TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::Table => {
+                self.close_frame()
+            }
+            TagEnd::Strong => self.inline_target().close_emphasis(),
+            TagEnd::Link => self.inline_target().close_link(),
+            TagEnd::Image => self.image_depth = self.image_depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    fn close_frame(&mut self) {
+        match self.stack.pop() {
+            Some(Frame::Quote { blocks }) => {
+                if let Some(block) = quote_block(blocks) {
+                    self.push_block(block);
+                }
+            }
+            Some(Frame::List { ordered, items }) => self.push_block(Block::List { ordered, items }),
+            Some(Frame::Item { buf, children }) => {
+                let content = buf.finish();
+                let item = ListItem {
+                    text: content.text,
+                    code_spans: content.code_spans,
+                    links: content.links,
+                    children,
+                };
+                if let Some(Frame::List { items, .. }) = self.stack.last_mut() {
+                    items.push(item);
+                }
+            }
+            Some(Frame::Table { header, rows, .. }) => {
+                self.push_block(Block::Table { header, rows });
+            }
+            None => {}
+        }
+    }
+}
+
+/// A blockquote is an admonition when it opens with `[!KIND]`, otherwise a
+/// quotation whose lines are kept (quoted errors are multi-line).
+fn quote_block(blocks: Vec<Block>) -> Option<Block> {
+    let mut lines = Vec::new();
+    for block in &blocks {
+        block_lines(block, &mut lines);
+    }
+    let joined = lines.join("\n");
+    if ADMONITION.is_match(&joined) {
+        let text = clean(&ADMONITION.replace(&joined, ""));
+        return (!text.is_empty()).then_some(Block::Note { text });
+    }
+    (!joined.trim().is_empty()).then_some(Block::Quote { text: joined })
+}
+
+fn block_lines(block: &Block, lines: &mut Vec<String>) {
+    match block {
+        Block::Heading { text, .. }
+        | Block::Paragraph { text, .. }
+        | Block::Quote { text }
+        | Block::Note { text }
+        | Block::Code { text } => lines.extend(text.lines().map(str::to_string)),
+        Block::List { items, .. } => {
+            for item in items {
+                lines.push(item.text.clone());
+                for child in &item.children {
+                    block_lines(child, lines);
+                }
+            }
+        }
+        Block::Table { header, rows } => {
+            lines.push(header.join(" | "));
+            lines.extend(rows.iter().map(|r| r.join(" | ")));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admonition_becomes_note() {
+        let blocks = parse(">[!NOTE]\n>\n>Use [!UICONTROL Save].\n");
+        assert_eq!(
+            blocks,
+            vec![Block::Note {
+                text: "Use Save.".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn underlined_pseudo_heading_and_placeholder() {
+        let blocks = parse("<u>Expected result</u>:\n\nGo to <install_dir>/var.\n");
+        assert!(
+            matches!(&blocks[0], Block::Paragraph { emphasised: true, text, .. } if text == "Expected result:")
+        );
+        assert!(
+            matches!(&blocks[1], Block::Paragraph { emphasised: false, text, .. } if text == "Go to <install_dir>/var.")
+        );
+    }
+
+    #[test]
+    fn nested_list_and_code_in_item() {
+        let blocks = parse(
+            "1. Do **this**:\n   * sub\n\n   ```\n   run it\n   ```\n1. Next ![img](a.png)\n",
+        );
+        let Block::List { ordered, items } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert!(*ordered);
+        assert_eq!(items[0].text, "Do this:");
+        assert_eq!(items[0].children.len(), 2);
+        assert_eq!(items[1].text, "Next");
+    }
+
+    #[test]
+    fn table_header_and_rows() {
+        let blocks = parse("| Code | Title |\n| - | - |\n| 1 | Failed `x` |\n");
+        assert_eq!(
+            blocks,
+            vec![Block::Table {
+                header: vec!["Code".into(), "Title".into()],
+                rows: vec![vec!["1".into(), "Failed x".into()]],
+            }]
+        );
+    }
+}

@@ -1,0 +1,709 @@
+//! [`Block`]s -> [`Article`] fields. Format-independent: headings, underlined
+//! or plain pseudo-headings ("Expected result:") and inline labels
+//! ("Problem: ...") all switch the part of the article being read.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::model::{Article, Block, Document, Issue, ListItem, RelatedLink};
+
+/// The part of an article a block belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Before the first recognised heading.
+    Intro,
+    Issue,
+    Prerequisites,
+    Reproduce,
+    Expected,
+    Actual,
+    Cause,
+    Solution,
+    Related,
+    Products,
+    /// A heading we do not recognise (patch files, examples, ...).
+    Other,
+}
+
+impl Part {
+    fn is_issue(self) -> bool {
+        matches!(
+            self,
+            Part::Issue | Part::Prerequisites | Part::Reproduce | Part::Expected | Part::Actual
+        )
+    }
+
+    fn is_troubleshooting(self) -> bool {
+        self.is_issue() || matches!(self, Part::Cause | Part::Solution)
+    }
+}
+
+static HEADING_RULES: LazyLock<Vec<(Regex, Part)>> = LazyLock::new(|| {
+    let rule = |pattern: &str, part| (Regex::new(pattern).expect("valid regex"), part);
+    vec![
+        rule(
+            r"^((affected|compatible|applicable|supported)\b.*\b(versions?|products?|editions?)|(products?|versions?|editions?) and (products?|versions?|editions?))\b",
+            Part::Products,
+        ),
+        rule(r"^steps to reproduce\b", Part::Reproduce),
+        rule(r"^expected (results?|behaviou?r)\b", Part::Expected),
+        rule(r"^actual (results?|behaviou?r)\b", Part::Actual),
+        rule(r"^(prerequisites?|pre-?conditions?)\b", Part::Prerequisites),
+        rule(
+            r"^(issues?|problems?|symptoms?|error messages?|errors?|description|the (issue|problem)|known issues?|question)\b",
+            Part::Issue,
+        ),
+        rule(
+            r"^(causes?|root causes?|reasons?|possible causes?)\b",
+            Part::Cause,
+        ),
+        rule(
+            r"^(solutions?|resolutions?|workarounds?|fix(es)?|possible solutions?|recommendations?|resolve|how to|steps|troubleshooting|remedy|what to do|to (fix|resolve|solve)|suggest(ed|ions?)|answer)\b|\b(solutions?|resolutions?|workarounds?)$",
+            Part::Solution,
+        ),
+        rule(
+            r"^(related|more information|useful links|see also|further reading|additional (information|resources)|references?|learn more)\b",
+            Part::Related,
+        ),
+    ]
+});
+
+/// Labels that open a part when they start a paragraph ("Expected result:",
+/// "<u>Steps to reproduce</u>", "Solution (temporary): ...").
+static PSEUDO_HEADING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(steps to reproduce|expected results?|expected behaviou?r|actual results?|actual behaviou?r|prerequisites?|pre-?conditions?|problem|issue|symptoms?|error messages?|root cause|possible causes?|causes?|reason|possible solutions?|solutions?|workarounds?|recommendations?|resolution|fix)\s*(\([^)]*\))?\s*(:\s*(.*))?$",
+    )
+    .expect("valid regex")
+});
+
+/// Prose that opens a solution without a heading ("To fix the issue, ...").
+static SOLUTION_LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^to (fix|resolve|solve|work ?around|address|correct) (this|the|these|that) (issues?|problems?|errors?)\b")
+        .expect("valid regex")
+});
+
+/// Editorial stamps ("UPDATED: March 3, 2019") are not about the problem.
+static STAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(last )?(updated|modified|published|reviewed|revised)\b[^.]{0,40}$")
+        .expect("valid regex")
+});
+
+static ANCHOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{#[^}]*\}").expect("valid regex"));
+static NUMBERING: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d+[a-z]?[.)]\s+|step \d+\s*[:.-]?\s*)").expect("valid regex"));
+
+/// Which part a heading opens, if it is one we recognise.
+pub fn classify_heading(text: &str) -> Option<Part> {
+    let lower = ANCHOR.replace_all(&text.to_lowercase(), "").to_string();
+    let lower = NUMBERING.replace(lower.trim(), "").to_string();
+    let lower = lower.trim().trim_end_matches([':', '.', ' ']);
+    HEADING_RULES
+        .iter()
+        .find(|(re, _)| re.is_match(lower))
+        .map(|(_, part)| *part)
+}
+
+/// A paragraph that is only a label, or a label followed by its text.
+fn pseudo_heading(text: &str) -> Option<(Part, Option<String>)> {
+    let caps = PSEUDO_HEADING.captures(text)?;
+    let label = caps[1].to_lowercase();
+    let part = classify_heading(&label).or(match label.as_str() {
+        "reason" => Some(Part::Cause),
+        _ => None,
+    })?;
+    let rest = caps
+        .get(4)
+        .map(|m| m.as_str().trim().to_string())
+        .filter(|r| !r.is_empty());
+    Some((part, rest))
+}
+
+static ERROR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(error|exception|fail|cannot|can't|can not|could not|couldn't|unable to|not found|denied|exhausted|fatal|invalid|refused|timed out|timeout|gone away|no such|undefined|not allowed|unauthori[sz]ed|forbidden|missing|violation|deadlock|rejected|does not exist|doesn't exist|unexpected|traceback|stack trace|out of memory|not writable|warning:|critical|\w::\w)",
+    )
+    .expect("valid regex")
+});
+static COMMAND_LINE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^(\$|#|sudo)\s|^[a-z][a-z0-9._-]*(\s+(-{1,2}[\w-]+(=\S*)?|[\w./:@=~${}'"*,+%<>-]+))+\s*$|^[./~]?[\w.-]*/[\w./-]+(\s|$)"#)
+        .expect("valid regex")
+});
+static FILE_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\S*(/\S*|\.[A-Za-z0-9]{1,5})$").expect("valid regex"));
+
+/// A line someone types rather than one a program prints.
+fn looks_like_command(line: &str) -> bool {
+    COMMAND_LINE.is_match(line.trim())
+}
+
+/// Error text as opposed to a command, a path or prose about something else.
+pub fn looks_like_error(text: &str) -> bool {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || !ERROR_WORDS.is_match(trimmed) {
+        return false;
+    }
+    if !trimmed.contains(char::is_whitespace) && FILE_NAME.is_match(trimmed) {
+        return false;
+    }
+    !trimmed
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .all(looks_like_command)
+}
+
+/// What section recognition found, beyond the article itself.
+#[derive(Debug, Clone)]
+pub struct Sectioned {
+    pub article: Article,
+    /// An issue, cause or solution part was found (heading or label).
+    pub troubleshooting: bool,
+    /// The body has any text at all.
+    pub has_text: bool,
+    pub issue_heading: bool,
+    pub solution_heading: bool,
+}
+
+#[derive(Default)]
+struct Walker {
+    part: Option<Part>,
+    /// Level of the heading that opened the current part (0: none).
+    level: u8,
+    seen_heading: bool,
+    heading_title: Option<String>,
+    intro: Vec<String>,
+    intro_spans: Vec<String>,
+    issue: Vec<String>,
+    reproduce: Vec<String>,
+    expected: Vec<String>,
+    actual: Vec<String>,
+    cause: Vec<String>,
+    steps: Vec<String>,
+    related: Vec<RelatedLink>,
+    products: Vec<String>,
+    quoted: Vec<String>,
+    /// Code and quotes outside the issue part: errors only when the article
+    /// has no issue part of its own.
+    candidates: Vec<String>,
+    troubleshooting: bool,
+    explicit_issue: bool,
+    solution_seen: bool,
+    first_paragraph: Option<String>,
+    issue_heading: bool,
+    solution_heading: bool,
+    has_text: bool,
+}
+
+pub fn recognise(doc: &Document, id: &str, source: &str) -> Sectioned {
+    let mut walker = Walker::default();
+    for block in &doc.blocks {
+        walker.block(block);
+    }
+    walker.finish(doc, id, source)
+}
+
+fn heading_entry(text: &str) -> String {
+    format!("{}:", text.trim().trim_end_matches([':', '.']).trim_end())
+}
+
+/// A list item with its nested list items as indented lines, so that a step
+/// and its alternatives stay one step.
+fn item_text(item: &ListItem, depth: usize) -> String {
+    let mut text = item.text.clone();
+    for child in &item.children {
+        if let Block::List { ordered, items } = child {
+            for (n, sub) in items.iter().enumerate() {
+                let sub_text = item_text(sub, depth + 1);
+                if sub_text.is_empty() {
+                    continue;
+                }
+                let marker = if *ordered {
+                    format!("{}.", n + 1)
+                } else {
+                    "-".to_string()
+                };
+                if !text.is_empty() {
+                    text.push('\n');
+                }
+                text.push_str(&format!("{}{marker} {sub_text}", "  ".repeat(depth + 1)));
+            }
+        }
+    }
+    text
+}
+
+/// Code and quotes nested anywhere inside a list item.
+fn nested_literals(item: &ListItem, out: &mut Vec<String>) {
+    for child in &item.children {
+        match child {
+            Block::Code { text } | Block::Quote { text } => out.push(text.clone()),
+            Block::List { items, .. } => items.iter().for_each(|i| nested_literals(i, out)),
+            _ => {}
+        }
+    }
+}
+
+fn flat_items(items: &[ListItem], out: &mut Vec<String>) {
+    for item in items {
+        if !item.text.is_empty() {
+            out.push(item.text.clone());
+        }
+        for child in &item.children {
+            if let Block::List { items, .. } = child {
+                flat_items(items, out);
+            }
+        }
+    }
+}
+
+fn item_links(items: &[ListItem], out: &mut Vec<RelatedLink>) {
+    for item in items {
+        out.extend(item.links.iter().cloned());
+        for child in &item.children {
+            match child {
+                Block::List { items, .. } => item_links(items, out),
+                Block::Paragraph { links, .. } => out.extend(links.iter().cloned()),
+                _ => {}
+            }
+        }
+    }
+}
+
+fn item_spans(items: &[ListItem], out: &mut Vec<String>) {
+    for item in items {
+        out.extend(item.code_spans.iter().cloned());
+        for child in &item.children {
+            if let Block::List { items, .. } = child {
+                item_spans(items, out);
+            }
+        }
+    }
+}
+
+impl Walker {
+    fn current(&self) -> Part {
+        self.part.unwrap_or(Part::Intro)
+    }
+
+    fn enter(&mut self, part: Part) {
+        self.part = Some(part);
+        self.solution_seen |= part == Part::Solution;
+        self.troubleshooting |= part.is_troubleshooting();
+        self.explicit_issue |= part.is_issue();
+    }
+
+    fn block(&mut self, block: &Block) {
+        match block {
+            Block::Heading { level, text } => self.heading(*level, text),
+            Block::Paragraph {
+                text,
+                code_spans,
+                links,
+                ..
+            } => {
+                self.has_text = true;
+                if self.first_paragraph.is_none()
+                    && pseudo_heading(text).is_none()
+                    && !STAMP.is_match(text)
+                {
+                    self.first_paragraph = Some(text.clone());
+                }
+                self.paragraph(text, code_spans, links);
+            }
+            Block::List { items, .. } => {
+                self.has_text = true;
+                self.list(items);
+            }
+            Block::Code { text } => {
+                self.has_text = true;
+                self.literal(text, false);
+            }
+            Block::Quote { text } => {
+                self.has_text = true;
+                self.literal(text, true);
+            }
+            Block::Note { .. } => self.has_text = true,
+            Block::Table { header, rows } => {
+                self.has_text = true;
+                if self.current() == Part::Products {
+                    for row in std::iter::once(header).chain(rows) {
+                        let line = row
+                            .iter()
+                            .filter(|c| !c.is_empty())
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        if !line.is_empty() {
+                            self.products.push(line);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn heading(&mut self, level: u8, text: &str) {
+        if !self.seen_heading {
+            self.seen_heading = true;
+            if level == 1 {
+                self.heading_title = Some(text.to_string());
+                return;
+            }
+        }
+        self.has_text = true;
+        let nested = self.level != 0 && level > self.level;
+        let kind = classify_heading(text);
+        if nested {
+            match (self.current(), kind) {
+                // "How to disable the key" inside a solution is a titled
+                // group of steps, not a new part.
+                (Part::Solution, None | Some(Part::Solution)) => {
+                    self.steps.push(heading_entry(text));
+                    return;
+                }
+                (Part::Products, None) => {
+                    self.products.push(text.to_string());
+                    return;
+                }
+                (_, None) => return,
+                _ => {}
+            }
+        }
+        match kind {
+            Some(part) => {
+                self.issue_heading |= part.is_issue();
+                self.solution_heading |= part == Part::Solution;
+                self.enter(part);
+            }
+            None => self.part = Some(Part::Other),
+        }
+        self.level = level;
+    }
+
+    fn paragraph(&mut self, text: &str, spans: &[String], links: &[RelatedLink]) {
+        if STAMP.is_match(text) {
+            return;
+        }
+        if let Some((part, rest)) = pseudo_heading(text) {
+            match rest {
+                None => {
+                    self.enter(part);
+                    return;
+                }
+                // "Prerequisites: ..." inside steps to reproduce is context,
+                // not the end of the steps.
+                Some(_) if part == Part::Prerequisites => {
+                    self.explicit_issue = true;
+                    self.issue.push(text.to_string());
+                    return;
+                }
+                Some(rest) => {
+                    self.enter(part);
+                    // "Cause: the role lacks..." reads as a sentence once the
+                    // label is gone.
+                    let mut chars = rest.chars();
+                    let rest: String = chars
+                        .next()
+                        .map(|c| c.to_uppercase().chain(chars).collect())
+                        .unwrap_or_default();
+                    self.paragraph_content(&rest, spans, links);
+                    return;
+                }
+            }
+        }
+        if !self.solution_seen
+            && matches!(self.current(), Part::Intro | Part::Other | Part::Issue)
+            && SOLUTION_LEAD.is_match(text)
+        {
+            self.enter(Part::Solution);
+        }
+        self.paragraph_content(text, spans, links);
+    }
+
+    fn error_spans(&mut self, spans: &[String]) {
+        for span in spans {
+            if looks_like_error(span) {
+                self.quoted.push(span.clone());
+            }
+        }
+    }
+
+    fn paragraph_content(&mut self, text: &str, spans: &[String], links: &[RelatedLink]) {
+        let text = text.to_string();
+        match self.current() {
+            Part::Intro => {
+                self.intro.push(text);
+                self.intro_spans.extend(spans.iter().cloned());
+            }
+            Part::Issue | Part::Prerequisites | Part::Reproduce => {
+                self.issue.push(text);
+                self.error_spans(spans);
+            }
+            Part::Expected => {
+                self.expected.push(text);
+                self.error_spans(spans);
+            }
+            Part::Actual => {
+                self.actual.push(text);
+                self.error_spans(spans);
+            }
+            Part::Cause => self.cause.push(text),
+            Part::Solution => self.steps.push(text),
+            Part::Related => self.related.extend(links.iter().cloned()),
+            Part::Products => self.products.push(text),
+            Part::Other => {}
+        }
+    }
+
+    fn list(&mut self, items: &[ListItem]) {
+        let mut literals = Vec::new();
+        items.iter().for_each(|i| nested_literals(i, &mut literals));
+        let mut spans = Vec::new();
+        item_spans(items, &mut spans);
+        let part = self.current();
+        match part {
+            Part::Reproduce => {
+                for item in items {
+                    let text = item_text(item, 0);
+                    if !text.is_empty() {
+                        self.reproduce.push(text);
+                    }
+                    let mut lits = Vec::new();
+                    nested_literals(item, &mut lits);
+                    for lit in lits {
+                        if looks_like_error(&lit) {
+                            self.quoted.push(lit);
+                        } else {
+                            self.reproduce.push(lit);
+                        }
+                    }
+                }
+                self.error_spans(&spans);
+            }
+            Part::Solution => {
+                for item in items {
+                    let text = item_text(item, 0);
+                    if !text.is_empty() {
+                        self.steps.push(text);
+                    }
+                    nested_literals(item, &mut self.steps);
+                }
+            }
+            Part::Related => item_links(items, &mut self.related),
+            Part::Products => flat_items(items, &mut self.products),
+            Part::Intro => {
+                flat_items(items, &mut self.intro);
+                self.intro_spans.extend(spans);
+                self.candidates.extend(literals);
+            }
+            Part::Issue | Part::Prerequisites | Part::Expected | Part::Actual => {
+                let target = match part {
+                    Part::Expected => &mut self.expected,
+                    Part::Actual => &mut self.actual,
+                    _ => &mut self.issue,
+                };
+                flat_items(items, target);
+                self.quoted.extend(literals);
+                self.error_spans(&spans);
+            }
+            Part::Cause => {
+                flat_items(items, &mut self.cause);
+                self.candidates.extend(literals);
+            }
+            Part::Other => self.candidates.extend(literals),
+        }
+    }
+
+    fn literal(&mut self, text: &str, quote: bool) {
+        let text = text.to_string();
+        match self.current() {
+            Part::Issue | Part::Prerequisites | Part::Expected | Part::Actual => {
+                self.quoted.push(text)
+            }
+            Part::Reproduce => {
+                if looks_like_error(&text) || quote {
+                    self.quoted.push(text);
+                } else {
+                    self.reproduce.push(text);
+                }
+            }
+            Part::Solution => {
+                self.steps.push(text.clone());
+                self.candidates.push(text);
+            }
+            _ => self.candidates.push(text),
+        }
+    }
+
+    fn finish(mut self, doc: &Document, id: &str, source: &str) -> Sectioned {
+        if !self.explicit_issue {
+            let intro_spans = std::mem::take(&mut self.intro_spans);
+            self.error_spans(&intro_spans);
+            for text in std::mem::take(&mut self.candidates) {
+                if looks_like_error(&text) {
+                    self.quoted.push(text);
+                }
+            }
+        }
+        let mut issue_text = self.issue.join(" ");
+        if issue_text.is_empty() {
+            issue_text = self.intro.join(" ");
+        }
+        let front = &doc.front;
+        let title = front
+            .title
+            .clone()
+            .or(self.heading_title.clone())
+            .unwrap_or_else(|| id.to_string());
+        let description = front
+            .description
+            .as_deref()
+            .map(markdown_text)
+            .filter(|d| !d.is_empty())
+            .or_else(|| self.intro.first().cloned())
+            .or(self.first_paragraph.clone());
+        // The summary still says what goes wrong when no part does.
+        if issue_text.is_empty() {
+            issue_text = description.clone().unwrap_or_default();
+        }
+        let article = Article {
+            id: id.to_string(),
+            source: source.to_string(),
+            title,
+            link: front.link.clone(),
+            labels: front.labels.clone(),
+            description,
+            products: dedup(self.products),
+            stage: None,
+            issue: Issue {
+                text: issue_text,
+                steps_to_reproduce: self.reproduce,
+                expected: self.expected.join(" "),
+                actual: self.actual.join(" "),
+            },
+            cause: self.cause.join(" "),
+            steps: self.steps,
+            related: dedup_links(self.related),
+            quoted_errors: dedup(self.quoted),
+            error_codes: Vec::new(),
+        };
+        Sectioned {
+            article,
+            troubleshooting: self.troubleshooting,
+            has_text: self.has_text || !self.intro.is_empty(),
+            issue_heading: self.issue_heading,
+            solution_heading: self.solution_heading,
+        }
+    }
+}
+
+/// Front matter descriptions are written in Markdown (links, entities).
+fn markdown_text(text: &str) -> String {
+    let mut lines = Vec::new();
+    for block in super::markdown::parse(text) {
+        match block {
+            Block::Paragraph { text, .. } | Block::Heading { text, .. } | Block::Note { text } => {
+                lines.push(text)
+            }
+            Block::List { items, .. } => flat_items(&items, &mut lines),
+            Block::Code { text } | Block::Quote { text } => lines.push(text),
+            Block::Table { .. } => {}
+        }
+    }
+    lines.join(" ")
+}
+
+fn dedup(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        if !item.trim().is_empty() && !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+fn dedup_links(links: Vec<RelatedLink>) -> Vec<RelatedLink> {
+    let mut out: Vec<RelatedLink> = Vec::with_capacity(links.len());
+    for link in links {
+        if !out.iter().any(|l| l.url == link.url) {
+            out.push(link);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_are_classified() {
+        assert_eq!(classify_heading("Issue"), Some(Part::Issue));
+        assert_eq!(
+            classify_heading("AFFECTED PRODUCTS AND VERSIONS "),
+            Some(Part::Products)
+        );
+        assert_eq!(
+            classify_heading("Compatible Foo versions:"),
+            Some(Part::Products)
+        );
+        assert_eq!(
+            classify_heading("Solution {#solution}"),
+            Some(Part::Solution)
+        );
+        assert_eq!(classify_heading("Possible solutions"), Some(Part::Solution));
+        assert_eq!(
+            classify_heading("How to disable the key"),
+            Some(Part::Solution)
+        );
+        assert_eq!(classify_heading("Related Reading"), Some(Part::Related));
+        assert_eq!(classify_heading("Root cause"), Some(Part::Cause));
+        assert_eq!(classify_heading("Attached Files"), None);
+        assert_eq!(
+            classify_heading("Two-user resolution"),
+            Some(Part::Solution)
+        );
+        assert_eq!(
+            classify_heading("Suggested solutions"),
+            Some(Part::Solution)
+        );
+    }
+
+    #[test]
+    fn pseudo_headings() {
+        assert_eq!(
+            pseudo_heading("Expected result:"),
+            Some((Part::Expected, None))
+        );
+        assert_eq!(
+            pseudo_heading("Steps to reproduce"),
+            Some((Part::Reproduce, None))
+        );
+        assert_eq!(
+            pseudo_heading("Solution (temporary): upgrade it."),
+            Some((Part::Solution, Some("upgrade it.".into())))
+        );
+        assert_eq!(
+            pseudo_heading("Reason: x"),
+            Some((Part::Cause, Some("x".into())))
+        );
+        assert_eq!(pseudo_heading("The issue is that"), None);
+    }
+
+    #[test]
+    fn errors_versus_commands() {
+        assert!(looks_like_error(
+            "PHP Fatal error: Allowed memory size exhausted"
+        ));
+        assert!(looks_like_error("Foo\\Bar::baz() called"));
+        assert!(!looks_like_error("bin/tool cache:clean"));
+        assert!(!looks_like_error("grep -r \"error\" var/log"));
+        assert!(!looks_like_error("var/log/exception.log"));
+        assert!(!looks_like_error("pkg update"));
+        assert!(looks_like_error(
+            "Command failed: /bin/tool module:enable --all"
+        ));
+    }
+}

@@ -1,0 +1,197 @@
+//! The diagnose stage end to end: stream the log once, find the failure,
+//! match the rules, and assemble a [`Diagnosis`].
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::log::{self, FailureFinder, LogError};
+use crate::matcher::{Candidate, Confidence, EvidenceLine, FailureRegion, Matcher, Scan};
+use crate::rulebook::rule::Rule;
+use crate::search::SearchIndex;
+
+/// Most failure lines fed to the text similarity: the last ones, which are
+/// where a run stops.
+const SIMILARITY_LINES: usize = 12;
+/// Lines of the failure region added to the similarity query.
+const CONTEXT_LINES: usize = 30;
+
+/// The knowledge diagnose works with, compiled once per run.
+pub struct Engine {
+    pub rules: Vec<Rule>,
+    pub origins: Vec<String>,
+    pub matcher: Matcher,
+    pub index: SearchIndex,
+}
+
+impl Engine {
+    pub fn new(
+        loaded: Vec<crate::rulebook::LoadedRule>,
+    ) -> Result<Engine, crate::matcher::CompileError> {
+        let (rules, origins): (Vec<Rule>, Vec<String>) =
+            loaded.into_iter().map(|l| (l.rule, l.origin)).unzip();
+        let matcher = Matcher::new(&rules)?;
+        let index = SearchIndex::build(&rules);
+        Ok(Engine {
+            rules,
+            origins,
+            matcher,
+            index,
+        })
+    }
+}
+
+/// One candidate as reports and other tools see it (the JSON contract).
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: String,
+    pub title: String,
+    pub source: String,
+    pub link: String,
+    pub confidence: Confidence,
+    pub score: f64,
+    pub evidence: Vec<EvidenceLine>,
+    pub cause: String,
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    /// High and medium candidates, best first.
+    pub diagnoses: Vec<Finding>,
+    /// Low candidates: possibly related.
+    pub related: Vec<Finding>,
+    /// The failure lines found (empty for a successful run).
+    pub failure: Vec<EvidenceLine>,
+    /// How many lines the log had.
+    pub lines: usize,
+}
+
+impl Diagnosis {
+    pub fn found(&self) -> bool {
+        !self.diagnoses.is_empty()
+    }
+}
+
+/// Diagnose one or more logs read as a single stream, in order.
+pub fn diagnose<R: BufRead>(engine: &Engine, reader: R, top: usize) -> Result<Diagnosis, LogError> {
+    let mut scan = Scan::default();
+    let mut finder = FailureFinder::new();
+    let mut total = 0;
+    for line in log::lines(reader) {
+        let line = line?;
+        total = line.number;
+        engine.matcher.scan(&mut scan, line.number, &line.text);
+        finder.push(&line);
+    }
+    let failure = finder.finish();
+    let region = failure.as_ref().map(|f| FailureRegion {
+        error_lines: f
+            .error_lines
+            .iter()
+            .map(|l| EvidenceLine {
+                line: l.number,
+                text: l.text.clone(),
+            })
+            .collect(),
+        first: f.lines.first().map_or(0, |l| l.number),
+        last: f.lines.last().map_or(0, |l| l.number),
+    });
+    let codes: Vec<(usize, String)> = failure
+        .iter()
+        .flat_map(|f| f.error_lines.iter())
+        .filter_map(|l| l.code.clone().map(|c| (l.number, c)))
+        .collect();
+    let similarity = match &failure {
+        Some(f) => failure_similarity(engine, f),
+        None => Vec::new(),
+    };
+    let candidates = engine
+        .matcher
+        .rank(&scan, region.as_ref(), &codes, &similarity);
+    Ok(assemble(engine, candidates, region, total, top))
+}
+
+/// Similarity of the failure to each rule's words, from the search index.
+/// The query is the failure lines plus the region around them, because the
+/// words that tell similar errors apart (the command that ran, the stage)
+/// often stand on the lines before the error, not in it.
+fn failure_similarity(engine: &Engine, failure: &log::Failure) -> Vec<(usize, f64)> {
+    let mut lines: Vec<&log::LogLine> = failure
+        .error_lines
+        .iter()
+        .rev()
+        .take(SIMILARITY_LINES)
+        .collect();
+    for l in failure.lines.iter().rev().take(CONTEXT_LINES) {
+        if !lines.iter().any(|x| x.number == l.number) {
+            lines.push(l);
+        }
+    }
+    lines.sort_by_key(|l| l.number);
+    let query = lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    engine.index.similarity(&engine.rules, &query)
+}
+
+fn assemble(
+    engine: &Engine,
+    candidates: Vec<Candidate>,
+    region: Option<FailureRegion>,
+    lines: usize,
+    top: usize,
+) -> Diagnosis {
+    let mut diagnoses = Vec::new();
+    let mut related = Vec::new();
+    let mut shown_groups: Vec<usize> = Vec::new();
+    for c in candidates {
+        let rule = &engine.rules[c.rule];
+        // Two editions of one article are one answer.
+        let key = engine.index.edition_group(c.rule);
+        if shown_groups.contains(&key) {
+            continue;
+        }
+        let finding = Finding {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            source: rule.source.clone(),
+            link: rule.link.clone(),
+            confidence: c.confidence,
+            score: (c.score * 1000.0).round() / 1000.0,
+            evidence: c.evidence,
+            cause: rule.cause.clone(),
+            steps: rule.steps.clone(),
+        };
+        if c.confidence >= Confidence::Medium {
+            if diagnoses.len() < top {
+                diagnoses.push(finding);
+                shown_groups.push(key);
+            }
+        } else if related.len() + diagnoses.len() < top.max(3) {
+            related.push(finding);
+            shown_groups.push(key);
+        }
+    }
+    Diagnosis {
+        diagnoses,
+        related,
+        failure: region.map(|r| r.error_lines).unwrap_or_default(),
+        lines,
+    }
+}
+
+/// Open each input (`-` is standard input) and chain them into one reader.
+pub fn open_inputs(files: &[PathBuf]) -> Result<Box<dyn BufRead>, LogError> {
+    if files.is_empty() {
+        return log::open(std::path::Path::new("-"));
+    }
+    let mut chained: Box<dyn BufRead> = log::open(&files[0])?;
+    for f in &files[1..] {
+        chained = Box::new(std::io::Read::chain(chained, log::open(f)?));
+    }
+    Ok(chained)
+}

@@ -1,0 +1,524 @@
+//! Finding the failure in a stream of logical lines.
+//!
+//! Every line is classified once (cheap literal-prefiltered patterns), then a
+//! small state machine keeps only: a ring buffer of the lines before the
+//! current failure, the current failure cluster (its region and its error
+//! lines, both capped), and possibly the strong cluster a newer, weaker one is
+//! hiding until that one is confirmed. Memory is bounded by those caps.
+//!
+//! Judgement, in short:
+//! - strong signals (error-level lines, exceptions, fatal errors, failed
+//!   commands, non-zero exits, dependency-resolution problems, stack traces)
+//!   make a failure wherever they are, unless the run retried and then
+//!   reported success;
+//! - weak signals (`failed`, `cannot`, `not found`, ...) only count when the
+//!   log ends within a few lines after them: a run that carried on (or
+//!   reported success) was not stopped by them;
+//! - warnings never make a failure on their own, nor do zero counts
+//!   (`0 errors`), nor info/notice/debug lines;
+//! - the last cluster wins: a later failure outweighs an earlier one;
+//! - an input of at most three lines with no success in it is taken as the
+//!   error the user pasted, whatever it says.
+
+use std::collections::VecDeque;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use super::{Level, LogLine};
+
+/// Lines of context kept before the first line of the failure cluster.
+const CONTEXT_BEFORE: usize = 10;
+/// Lines of context kept after the last failure line; a failure line within
+/// this many lines of the previous one extends the same cluster.
+const CONTEXT_AFTER: usize = 10;
+/// A weak signal followed by more than this many lines was survived.
+const WEAK_TAIL: usize = 3;
+/// Lines after a header such as `Errors during compilation:` or `Problem 1`
+/// that are taken as the failure's details.
+const MAX_DETAIL: usize = 20;
+/// Caps on what a failure holds; the latest lines are kept.
+const MAX_REGION: usize = 300;
+const MAX_ERROR_LINES: usize = 200;
+/// An input this short with no success in it is the error itself.
+const SHORT_INPUT: usize = 3;
+
+/// The failure found in a log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// The failure region, in order: context before, the failure cluster,
+    /// context after. Blank lines are left out. At most 300 lines (latest).
+    pub lines: Vec<LogLine>,
+    /// The lines judged as the failure itself (error-level lines, exceptions,
+    /// fatal errors, failed commands and their detail lines), in order. At
+    /// most 200 (latest). Never empty.
+    pub error_lines: Vec<LogLine>,
+    /// Number of the last input line seen (the log's length in lines).
+    pub total_lines: usize,
+}
+
+/// Streams logical lines in and decides whether, and where, the run failed.
+#[derive(Debug, Default)]
+pub struct FailureFinder {
+    recent: VecDeque<LogLine>,
+    current: Option<Cluster>,
+    /// A strong cluster hidden by a newer weak one that may yet be dismissed.
+    shadowed: Option<Cluster>,
+    detail_left: usize,
+    non_blank: usize,
+    saw_success: bool,
+    last_number: usize,
+}
+
+#[derive(Debug)]
+struct Cluster {
+    region: VecDeque<LogLine>,
+    errors: VecDeque<LogLine>,
+    strong: bool,
+    /// Non-blank lines since the last failure line.
+    since_failure: usize,
+    success_after: bool,
+    retrying: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Signal {
+    Ordinary,
+    Success,
+    /// A strong signal that is itself the failure.
+    Strong,
+    /// A strong signal that is evidence, not the message: stack frames.
+    Trace,
+    /// A line that reads like a problem but may have been survived.
+    Weak,
+    /// A line under a failure header (`Problem 1`, `Errors during ...:`).
+    Detail,
+}
+
+impl Cluster {
+    fn start(before: impl Iterator<Item = LogLine>) -> Self {
+        Cluster {
+            region: before.collect(),
+            errors: VecDeque::new(),
+            strong: false,
+            since_failure: 0,
+            success_after: false,
+            retrying: false,
+        }
+    }
+
+    fn add_failure(&mut self, line: &LogLine, signal: Signal) {
+        push_capped(&mut self.region, line.clone(), MAX_REGION);
+        if signal != Signal::Trace || is_first_frame(&line.text) {
+            push_capped(&mut self.errors, line.clone(), MAX_ERROR_LINES);
+        }
+        if matches!(signal, Signal::Strong | Signal::Trace) {
+            self.strong = true;
+        }
+        if RETRY.is_match(&line.text) {
+            self.retrying = true;
+        }
+        self.since_failure = 0;
+        self.success_after = false;
+    }
+
+    /// Whether the run survived this cluster: a weak one followed by more
+    /// output or by success, a strong one retried and then successful.
+    fn survived(&self) -> bool {
+        if self.strong {
+            self.success_after && self.retrying
+        } else {
+            self.success_after || self.since_failure > WEAK_TAIL
+        }
+    }
+
+    fn into_failure(self, total_lines: usize) -> Failure {
+        Failure {
+            lines: self.region.into(),
+            error_lines: self.errors.into(),
+            total_lines,
+        }
+    }
+}
+
+fn push_capped(queue: &mut VecDeque<LogLine>, line: LogLine, cap: usize) {
+    if queue.len() == cap {
+        queue.pop_front();
+    }
+    queue.push_back(line);
+}
+
+impl FailureFinder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, line: &LogLine) {
+        self.last_number = self.last_number.max(line.number);
+        if line.is_blank() {
+            self.detail_left = 0;
+            return;
+        }
+        self.non_blank += 1;
+        let mut signal = classify(line);
+        if self.detail_left > 0 {
+            if matches!(signal, Signal::Ordinary | Signal::Weak) {
+                signal = Signal::Detail;
+                self.detail_left -= 1;
+            } else if signal != Signal::Trace {
+                self.detail_left = 0;
+            }
+        }
+        match signal {
+            Signal::Ordinary | Signal::Success => self.ordinary(line, signal == Signal::Success),
+            Signal::Strong | Signal::Trace | Signal::Weak | Signal::Detail => {
+                self.failure(line, signal);
+                if signal == Signal::Strong && opens_detail(&line.text) {
+                    self.detail_left = MAX_DETAIL;
+                }
+            }
+        }
+    }
+
+    fn failure(&mut self, line: &LogLine, signal: Signal) {
+        let joins = self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.since_failure <= CONTEXT_AFTER && !c.success_after);
+        if !joins {
+            let fresh = Cluster::start(self.recent.drain(..));
+            let previous = self.current.replace(fresh);
+            self.shadowed = match previous {
+                Some(old) if signal == Signal::Weak && old.strong && !old.survived() => Some(old),
+                _ => None,
+            };
+        }
+        let cluster = self.current.as_mut().expect("cluster just ensured");
+        cluster.add_failure(line, signal);
+        if cluster.strong {
+            self.shadowed = None;
+        }
+    }
+
+    fn ordinary(&mut self, line: &LogLine, success: bool) {
+        self.saw_success |= success;
+        if let Some(cluster) = self.current.as_mut() {
+            cluster.since_failure += 1;
+            if cluster.since_failure <= CONTEXT_AFTER {
+                push_capped(&mut cluster.region, line.clone(), MAX_REGION);
+            }
+            cluster.success_after |= success;
+            if RETRY.is_match(&line.text) {
+                cluster.retrying = true;
+            }
+            if !cluster.strong && cluster.survived() {
+                self.current = self.shadowed.take();
+            }
+        }
+        push_capped(&mut self.recent, line.clone(), CONTEXT_BEFORE);
+    }
+
+    /// The failure, or `None` when the run succeeded.
+    pub fn finish(self) -> Option<Failure> {
+        if let Some(cluster) = self.current {
+            if !cluster.survived() {
+                return Some(cluster.into_failure(self.last_number));
+            }
+            return None;
+        }
+        if (1..=SHORT_INPUT).contains(&self.non_blank) && !self.saw_success {
+            let lines: Vec<LogLine> = self.recent.into();
+            return Some(Failure {
+                error_lines: lines.clone(),
+                lines,
+                total_lines: self.last_number,
+            });
+        }
+        None
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Classification
+
+/// Unambiguous failure markers: they count even on warning-level lines,
+/// because hosting platforms mark a whole command's stderr as warnings.
+static STRONG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^\[(?:[A-Za-z_][\w\\]*)?(?:Exception|Error)\]",
+        r"|^[A-Z][\w\\]*(?:Exception|Error)(?:\(code: \w+\))?: ",
+        r"|\bException #\d+|^\d+ exception\(s\)|\bexception '[^']+' with message",
+        r"|\bUncaught\b|(?i:\bfatal error\b|\bparse error\b)",
+        r"|^In \S+ line \d+:$",
+        r"|(?i:\bnon-zero exit|\breturned non-zero|\breturned (?:exit )?(?:code|status):? [1-9])",
+        r"|(?i:\bexit(?:ed)?(?: with)? (?:code|status):? [1-9]|\bstatus code [1-9])",
+        r"|(?i:\bcommand\b.*\bfailed\b)",
+        r"|(?i:\bstep failed\b|\berror building project\b|\bbuild failed\b|\bdeploy(?:ment)? failed\b)",
+        r"|^Problem \d+$|could not be resolved to an installable set",
+        r"|^Killed\b|\bKilled$|(?i:\bout of memory\b|\boom-?kill)",
+        r"|SQLSTATE\[(?:[^0]|0[^0]|00[^0]|000[^0]|0000[^0])|^ERROR \d+ \(",
+        r#"|\{"error":"#,
+        r"|(?i:errors during\b|\btotal errors count: [1-9])",
+        r"|(?i:\bsegmentation fault\b|\bcore dumped\b)",
+        r"|(?i:\ballowed memory size of \d+ bytes exhausted|\bmaximum execution time of \d+ seconds? exceeded)",
+        r"|(?i:\bmaximum function nesting level\b)",
+        r"|\bpanicked at\b|^Traceback \(most recent call last\)|^npm ERR!",
+        r"|(?i:\bunknown error\b)",
+    ))
+    .expect("strong failure pattern")
+});
+
+/// `error:` in the middle of a message: strong unless the line is a warning.
+static ERROR_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\berror\s?:|\ban error occurred\b").expect("error word pattern")
+});
+
+static WEAK: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)\bfail(?:ed|s|ure|ing)?\b|\bcould(?: not|n't)\b|\bcannot\b|\bcan't\b|\bunable to\b",
+        r"|\bnot supported\b|\bunsupported\b|\bdenied\b|\brefused\b|\bnot found\b|\bno such file\b",
+        r"|\bdoes ?n[o']t exist\b|\binvalid\b|\btimed out\b|\bexhausted\b|\bexceeded\b",
+        r"|\bout of range\b|\btoo many\b|\bgone away\b|\babort(?:ed|ing)?\b|\bincompatible\b",
+        r"|\bundefined\b|\bnot allowed\b|\bunrecognized\b|\bconflict|\bmissing\b|\bblocked\b",
+        r"|\btoo (?:low|high|small|large|old|new|long)\b",
+    ))
+    .expect("weak failure pattern")
+});
+
+/// Counts of zero and similar all-clear wording.
+static ALL_CLEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)\b(?:0|no|zero) (?:errors?|failures?|failed)\b",
+        r"|\b(?:errors?|failures?|failed)\s*[:=]\s*0\b|\bwithout errors?\b",
+        r"|\babandoned\b|\bdeprecat",
+    ))
+    .expect("all-clear pattern")
+});
+
+static SUCCESS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bsuccess(?:ful(?:ly)?)?\b|\bsucceeded\b|\bcompleted?\b|\bfinished\b|\bdone\b\.?$|\bpassed\b")
+        .expect("success pattern")
+});
+
+static RETRY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\bre-?try(?:ing)?\b|\bretries\b|\battempt\b|\btrying again\b|\bwill try\b|\bnow trying\b")
+        .expect("retry pattern")
+});
+
+/// Stack frames and trace headers of common runtimes.
+static TRACE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^(?:\d+ )?#\d+ |^PHP +\d+\. |^PHP Stack trace:|^(?:Stack|Exception) trace:",
+        r#"|^at \S.*\(\S+:\d+(?::\d+)?\)$|^File ".+", line \d+"#,
+    ))
+    .expect("trace pattern")
+});
+
+fn is_first_frame(text: &str) -> bool {
+    let text = text.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+    text.starts_with("#0 ")
+}
+
+/// A failure line that announces details on the following lines.
+fn opens_detail(text: &str) -> bool {
+    text.ends_with(':')
+        || (text.starts_with("Problem ") && text[8..].bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn classify(line: &LogLine) -> Signal {
+    let text = line.text.as_str();
+    let success_or_ordinary = || {
+        if SUCCESS.is_match(text) {
+            Signal::Success
+        } else {
+            Signal::Ordinary
+        }
+    };
+    if matches!(line.level, Some(Level::Debug | Level::Info | Level::Notice)) {
+        return success_or_ordinary();
+    }
+    if starts_like_trace(text) && TRACE.is_match(text) {
+        return Signal::Trace;
+    }
+    let strong = line.level >= Some(Level::Error) || STRONG.is_match(text);
+    if strong {
+        return Signal::Strong;
+    }
+    if line.level == Some(Level::Warning) {
+        return success_or_ordinary();
+    }
+    if ERROR_WORD.is_match(text) && !ALL_CLEAR.is_match(text) {
+        return Signal::Strong;
+    }
+    if WEAK.is_match(text) && !ALL_CLEAR.is_match(text) {
+        return Signal::Weak;
+    }
+    success_or_ordinary()
+}
+
+/// Cheap first-byte check before the trace pattern.
+fn starts_like_trace(text: &str) -> bool {
+    matches!(
+        text.as_bytes().first(),
+        Some(b'#' | b'0'..=b'9' | b'P' | b'S' | b'E' | b'a' | b'F')
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(input: &str) -> Option<Failure> {
+        let mut finder = FailureFinder::new();
+        for line in super::super::lines(input.as_bytes()) {
+            finder.push(&line.unwrap());
+        }
+        finder.finish()
+    }
+
+    fn error_texts(input: &str) -> Vec<String> {
+        find(input)
+            .expect("a failure")
+            .error_lines
+            .into_iter()
+            .map(|l| l.text)
+            .collect()
+    }
+
+    #[test]
+    fn successful_noisy_run_has_no_failure() {
+        let log = "\
+Loading repositories
+Package foo/bar is abandoned, you should avoid using it. Use baz/qux instead.
+Deprecated: Function strftime() is deprecated in /app/x.php on line 3
+W: Route doesn't map to a domain of the project, using default hostname.
+Compilation finished: errors: 0, warnings: 2
+Found 0 errors
+Alert: Static files were not cleared. Failure to clear them might cause display issues.
+Installing data... Failed to initialize global config: could not find the config file
+Reading settings
+Loading more settings
+Writing lock file
+Generating autoload files
+Cache cleared successfully.
+";
+        assert_eq!(find(log), None);
+    }
+
+    #[test]
+    fn error_level_line_is_a_failure() {
+        let got = find("[2019-01-23 00:00:00] INFO: start\n[2019-01-23 00:00:01] CRITICAL: [11] Command failed\n").unwrap();
+        assert_eq!(got.error_lines.len(), 1);
+        assert_eq!(got.error_lines[0].code.as_deref(), Some("11"));
+        assert_eq!(got.lines.len(), 2);
+        assert_eq!(got.total_lines, 2);
+    }
+
+    #[test]
+    fn exception_box_after_progress_is_found() {
+        let log = "Writing lock file\nGenerating autoload files\n\n  [RuntimeException]  \n  Could not scan for classes  \n\ninstall [--dry-run]\n";
+        assert_eq!(
+            error_texts(log),
+            ["[RuntimeException] Could not scan for classes"]
+        );
+    }
+
+    #[test]
+    fn later_failure_outweighs_an_earlier_one() {
+        let mut log = String::from("ERROR: first problem\n");
+        for i in 0..30 {
+            log.push_str(&format!("step {i} ok\n"));
+        }
+        log.push_str("PHP Fatal error:  second problem in /x.php on line 3\n");
+        assert_eq!(
+            error_texts(&log),
+            ["PHP Fatal error:  second problem in /x.php on line 3"]
+        );
+    }
+
+    #[test]
+    fn retried_then_successful_is_no_failure() {
+        let log = "ERROR: connection lost to db\nRetrying in 5 seconds (attempt 2/5)\nConnected successfully\nDeploy step 2\n";
+        assert_eq!(find(log), None);
+    }
+
+    #[test]
+    fn weak_signal_counts_only_at_the_end() {
+        let survived = "Profile not found, using defaults\nstep 1\nstep 2\nstep 3\nstep 4\n";
+        assert_eq!(find(survived), None);
+        let fatal = "step 1\nstep 2\nstep 3\nstep 4\nInstall of foo/bar failed\n";
+        assert_eq!(error_texts(fatal), ["Install of foo/bar failed"]);
+    }
+
+    #[test]
+    fn weak_signal_does_not_hide_an_earlier_strong_failure() {
+        let mut log = String::from("Fatal error: boom in /x.php on line 1\n");
+        for i in 0..20 {
+            log.push_str(&format!("line {i}\n"));
+        }
+        log.push_str("Could not clean cache, skipping\nmore\nmore\nmore\nmore\n");
+        assert_eq!(error_texts(&log), ["Fatal error: boom in /x.php on line 1"]);
+    }
+
+    #[test]
+    fn detail_lines_under_a_header_are_error_lines() {
+        let log = "Your requirements could not be resolved to an installable set of packages.\n\n  Problem 1\n    - a/b 1.0 requires c/d 2.0 -> found c/d[1.0] but it does not match.\n    - Root requires a/b 1.0\n\nUse the option --with-all-dependencies to allow upgrades.\n";
+        let errors = error_texts(log);
+        assert_eq!(errors.len(), 4, "{errors:?}");
+        assert!(errors[2].starts_with("- a/b 1.0 requires"));
+    }
+
+    #[test]
+    fn stack_frames_are_context_except_the_first() {
+        let log = "Fatal error: Uncaught Exception: boom\nStack trace:\n#0 /a.php(1): f()\n#1 /b.php(2): g()\n";
+        let failure = find(log).unwrap();
+        let errors: Vec<&str> = failure
+            .error_lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        assert_eq!(
+            errors,
+            ["Fatal error: Uncaught Exception: boom", "#0 /a.php(1): f()"]
+        );
+        assert_eq!(failure.lines.len(), 4);
+        // A trace alone is still evidence of a failure.
+        assert!(find("02 #0 /a.php(313): Client->call('get')\n02 #1 /b.php(9): x()\n").is_some());
+    }
+
+    #[test]
+    fn zero_exit_and_warnings_are_not_failures() {
+        let log = "build_1 exited with code 0\nWarning: something odd happened\nnpm WARN deprecated a@1\nstep\nstep\nstep\nstep\n";
+        assert_eq!(find(log), None);
+        assert!(find("a\nb\nc\nd\nsearch_1 exited with code 78\n").is_some());
+    }
+
+    #[test]
+    fn short_input_is_the_error_itself() {
+        let got =
+            find("Version 7.0.2 or later is required. Please read the requirements.\n").unwrap();
+        assert_eq!(got.error_lines.len(), 1);
+        assert_eq!(find("Cache cleared successfully.\n"), None);
+        assert_eq!(find(""), None);
+    }
+
+    #[test]
+    fn bounded_memory_on_endless_failures() {
+        let mut finder = FailureFinder::new();
+        for number in 1..=10_000 {
+            finder.push(&LogLine {
+                number,
+                text: format!("ERROR: failure number {number}"),
+                level: Some(Level::Error),
+                code: None,
+            });
+            assert!(finder.recent.len() <= CONTEXT_BEFORE);
+        }
+        let failure = finder.finish().unwrap();
+        assert_eq!(failure.error_lines.len(), MAX_ERROR_LINES);
+        assert!(failure.lines.len() <= MAX_REGION);
+        assert_eq!(failure.error_lines.last().unwrap().number, 10_000);
+        assert_eq!(failure.total_lines, 10_000);
+    }
+}

@@ -1,0 +1,312 @@
+//! Rules -> one compiled matcher.
+//!
+//! Every signature of every rule goes into one Aho-Corasick automaton keyed
+//! on its rarest literal word, so a log line is scanned once for all rules;
+//! only lines that contain some signature's anchor pay for a regex check.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+use thiserror::Error;
+
+use crate::rulebook::rule::{Rule, WILDCARD};
+
+#[derive(Debug, Error)]
+pub enum CompileError {
+    #[error("rule {id}: pattern {pattern:?} does not compile: {message}")]
+    BadPattern {
+        id: String,
+        pattern: String,
+        message: String,
+    },
+    #[error("cannot build the signature automaton: {0}")]
+    Automaton(String),
+}
+
+/// Where a compiled check came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A `<*>` template derived from quoted error text.
+    Signature,
+    /// A hand-written regex (`patterns`).
+    Pattern,
+}
+
+/// One signature or pattern, ready to test against a line.
+#[derive(Debug)]
+pub struct Check {
+    pub rule: usize,
+    pub kind: SourceKind,
+    /// Index in the rule's `signatures` or `patterns`.
+    pub index: usize,
+    pub regex: Regex,
+    /// The regex source, as `triage patterns` prints it.
+    pub source: String,
+    /// Lower-cased literal words, for partial matching and specificity.
+    pub words: Vec<String>,
+    /// How much a match says: long, rare literal text says more.
+    pub specificity: f64,
+    /// Whether the literal text reads as an error (not a command or a query).
+    pub errorish: bool,
+}
+
+/// Translate a `<*>` template into a regex that finds it inside a log line:
+/// whitespace runs stretch, quote styles are interchangeable, and each
+/// wildcard spans a bounded stretch of one line.
+pub fn template_regex(template: &str) -> String {
+    let mut out = String::from("(?i)");
+    for (i, literal) in template.split(WILDCARD).enumerate() {
+        if i > 0 {
+            out.push_str(".{0,160}?");
+        }
+        let mut in_space = false;
+        for c in literal.chars() {
+            if c.is_whitespace() {
+                if !in_space {
+                    out.push_str(r"\s*");
+                }
+                in_space = true;
+                continue;
+            }
+            in_space = false;
+            match c {
+                '\'' | '"' | '‘' | '’' | '“' | '”' | '`' => out.push_str(r#"['"‘’“”`]"#),
+                _ => out.push_str(&regex::escape(&c.to_string())),
+            }
+        }
+    }
+    out
+}
+
+/// Lower-cased words of at least three letters/digits, the vocabulary used
+/// for anchoring and partial matching.
+pub fn literal_words(text: &str) -> Vec<String> {
+    text.split(WILDCARD)
+        .flat_map(|p| p.split(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().count() >= 3 && w.chars().any(char::is_alphabetic))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Words that mark a line as an error report rather than a command or data.
+const ERROR_WORDS: &[&str] = &[
+    "error",
+    "errors",
+    "exception",
+    "fatal",
+    "failed",
+    "fail",
+    "fails",
+    "failure",
+    "cannot",
+    "can't",
+    "could",
+    "unable",
+    "denied",
+    "refused",
+    "invalid",
+    "missing",
+    "exhausted",
+    "timeout",
+    "timed",
+    "not",
+    "unknown",
+    "undefined",
+    "unsupported",
+    "incompatible",
+    "violation",
+    "gone",
+    "lost",
+    "killed",
+    "abort",
+    "aborting",
+    "aborted",
+    "critical",
+    "warning",
+    "forbidden",
+    "unauthorized",
+    "required",
+    "conflict",
+    "conflicts",
+    "does",
+    "doesn't",
+    "must",
+    "wrong",
+    "broken",
+    "corrupt",
+    "exceeded",
+    "too",
+    "no",
+    "out",
+    "disabled",
+    "deprecated",
+];
+
+fn is_errorish(words: &[String]) -> bool {
+    words.iter().any(|w| ERROR_WORDS.contains(&w.as_str()))
+}
+
+pub struct Compiled {
+    pub checks: Vec<Check>,
+    /// Automaton over anchor words; pattern id -> checks anchored on it.
+    pub anchors: AhoCorasick,
+    pub anchored: Vec<Vec<usize>>,
+    /// Checks without a usable anchor, tested on every candidate line.
+    pub unanchored: Vec<usize>,
+    /// Word -> checks containing it, for partial matching.
+    pub word_index: HashMap<String, Vec<usize>>,
+    /// Error code -> rules that name it.
+    pub codes: HashMap<String, Vec<usize>>,
+}
+
+pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
+    let mut checks = Vec::new();
+    for (r, rule) in rules.iter().enumerate() {
+        for (i, sig) in rule.signatures.iter().enumerate() {
+            let source = template_regex(sig);
+            let regex = Regex::new(&source).map_err(|e| CompileError::BadPattern {
+                id: rule.id.clone(),
+                pattern: sig.clone(),
+                message: e.to_string(),
+            })?;
+            let words = literal_words(sig);
+            checks.push(Check {
+                rule: r,
+                kind: SourceKind::Signature,
+                index: i,
+                regex,
+                source,
+                errorish: is_errorish(&words),
+                words,
+                specificity: 0.0,
+            });
+        }
+        for (i, pat) in rule.patterns.iter().enumerate() {
+            let source = if pat.starts_with("(?") {
+                pat.clone()
+            } else {
+                format!("(?i){pat}")
+            };
+            let regex = Regex::new(&source).map_err(|e| CompileError::BadPattern {
+                id: rule.id.clone(),
+                pattern: pat.clone(),
+                message: e.to_string(),
+            })?;
+            let words = literal_words(&pat.replace(|c: char| r"\.*+?()[]{}|^$".contains(c), " "));
+            checks.push(Check {
+                rule: r,
+                kind: SourceKind::Pattern,
+                index: i,
+                regex,
+                source,
+                // A curator wrote it on purpose: trust it as a symptom.
+                errorish: true,
+                words,
+                specificity: 0.0,
+            });
+        }
+    }
+
+    // Document frequency of each word over all checks: rare words anchor
+    // better and say more when they match.
+    let mut df: HashMap<String, usize> = HashMap::new();
+    for c in &checks {
+        let mut seen: Vec<&str> = c.words.iter().map(String::as_str).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        for w in seen {
+            *df.entry(w.to_string()).or_default() += 1;
+        }
+    }
+    let n = checks.len().max(1) as f64;
+    let idf = |w: &str| (1.0 + n / (*df.get(w).unwrap_or(&1) as f64)).ln();
+    let specificities: Vec<f64> = checks
+        .iter()
+        .map(|c| {
+            // Sum of idf over distinct words, saturating: about six rare
+            // words are as telling as a whole paragraph.
+            let mut words: Vec<&str> = c.words.iter().map(String::as_str).collect();
+            words.sort_unstable();
+            words.dedup();
+            let info: f64 = words.iter().map(|w| idf(w)).sum();
+            (info / 18.0).min(1.0)
+        })
+        .collect();
+    for (c, s) in checks.iter_mut().zip(specificities) {
+        c.specificity = s;
+    }
+
+    let mut anchor_ids: HashMap<String, usize> = HashMap::new();
+    let mut anchor_words: Vec<String> = Vec::new();
+    let mut anchored: Vec<Vec<usize>> = Vec::new();
+    let mut unanchored = Vec::new();
+    for (ci, c) in checks.iter().enumerate() {
+        let best = c.words.iter().filter(|w| w.len() >= 4).min_by(|a, b| {
+            df.get(a.as_str())
+                .cmp(&df.get(b.as_str()))
+                .then(b.len().cmp(&a.len()))
+                .then(a.cmp(b))
+        });
+        match best {
+            Some(w) => {
+                let id = *anchor_ids.entry(w.clone()).or_insert_with(|| {
+                    anchor_words.push(w.clone());
+                    anchored.push(Vec::new());
+                    anchor_words.len() - 1
+                });
+                anchored[id].push(ci);
+            }
+            None => unanchored.push(ci),
+        }
+    }
+    let anchors = AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(&anchor_words)
+        .map_err(|e| CompileError::Automaton(e.to_string()))?;
+
+    let mut word_index: HashMap<String, Vec<usize>> = HashMap::new();
+    for (ci, c) in checks.iter().enumerate() {
+        if c.kind != SourceKind::Signature {
+            continue;
+        }
+        let mut words = c.words.clone();
+        words.sort_unstable();
+        words.dedup();
+        for w in words {
+            word_index.entry(w).or_default().push(ci);
+        }
+    }
+    let mut codes: HashMap<String, Vec<usize>> = HashMap::new();
+    for (r, rule) in rules.iter().enumerate() {
+        for code in &rule.error_codes {
+            codes.entry(code.clone()).or_default().push(r);
+        }
+    }
+    Ok(Compiled {
+        checks,
+        anchors,
+        anchored,
+        unanchored,
+        word_index,
+        codes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_regex_matches_other_installation() {
+        let re = Regex::new(&template_regex(
+            "The '<*>' URL required authentication (HTTP <*>).",
+        ))
+        .unwrap();
+        assert!(re.is_match(
+            "  The \"https://repo.example.org/packages.json\" URL required  authentication (HTTP 403)."
+        ));
+        assert!(!re.is_match("The URL is fine"));
+    }
+}

@@ -1,0 +1,194 @@
+//! A diagnosis as text (for a terminal), JSON (the contract other tools
+//! read) and Markdown (for a ticket or a CI comment).
+
+use super::{numbered_steps, styled, DIM, EVIDENCE, GOOD, HEADING, LINK, MATCH};
+use crate::diagnose::{Diagnosis, Finding};
+use crate::matcher::Confidence;
+
+fn confidence_word(c: Confidence) -> &'static str {
+    match c {
+        Confidence::High => "high",
+        Confidence::Medium => "medium",
+        Confidence::Low => "low",
+    }
+}
+
+pub fn json(d: &Diagnosis) -> String {
+    serde_json::to_string_pretty(d).expect("diagnosis serialises")
+}
+
+pub fn text(d: &Diagnosis) -> String {
+    let mut out = String::new();
+    match d.diagnoses.first() {
+        Some(best) => {
+            out.push_str(&format!(
+                "{} {}  {}\n",
+                styled(GOOD, "Diagnosis:"),
+                styled(HEADING, &best.title),
+                styled(
+                    DIM,
+                    &format!(
+                        "[{} confidence, id {}]",
+                        confidence_word(best.confidence),
+                        best.id
+                    )
+                )
+            ));
+            finding_body(&mut out, best);
+            let others: Vec<&Finding> = d.diagnoses.iter().skip(1).collect();
+            if !others.is_empty() {
+                out.push_str(&format!("\n{}\n", styled(HEADING, "Other candidates")));
+                for f in others {
+                    out.push_str(&format!(
+                        "  - {} {}\n",
+                        f.title,
+                        styled(
+                            DIM,
+                            &format!("[{}, id {}]", confidence_word(f.confidence), f.id)
+                        )
+                    ));
+                }
+            }
+        }
+        None if d.failure.is_empty() => {
+            out.push_str(&format!(
+                "{}\n",
+                styled(
+                    GOOD,
+                    &format!(
+                        "No failure found in {} lines: nothing to diagnose.",
+                        d.lines
+                    )
+                )
+            ));
+        }
+        None => {
+            out.push_str(&format!(
+                "{}\n\n{}\n",
+                styled(MATCH, "No known issue matched this failure."),
+                styled(HEADING, "Failure lines")
+            ));
+            for e in d.failure.iter().rev().take(8).rev() {
+                out.push_str(&format!("  {:>6}: {}\n", e.line, styled(EVIDENCE, &e.text)));
+            }
+        }
+    }
+    if !d.related.is_empty() {
+        out.push_str(&format!("\n{}\n", styled(HEADING, "Possibly related")));
+        for f in &d.related {
+            out.push_str(&format!(
+                "  - {} {}",
+                f.title,
+                styled(DIM, &format!("[id {}]", f.id))
+            ));
+            if !f.link.is_empty() {
+                out.push_str(&format!(" {}", styled(LINK, &f.link)));
+            }
+            out.push('\n');
+        }
+    }
+    if let Some(best) = d.diagnoses.first().or(d.related.first()) {
+        out.push_str(&styled(
+            DIM,
+            &format!("\nFull article: triage show {}\n", best.id),
+        ));
+    }
+    out
+}
+
+fn finding_body(out: &mut String, f: &Finding) {
+    if !f.link.is_empty() {
+        out.push_str(&format!("{}\n", styled(LINK, &f.link)));
+    }
+    if !f.evidence.is_empty() {
+        out.push_str(&format!("\n{}\n", styled(HEADING, "Evidence")));
+        for e in &f.evidence {
+            out.push_str(&format!(
+                "  {:>6}: {}\n",
+                e.line,
+                styled(EVIDENCE, &clip(&e.text, 300))
+            ));
+        }
+    }
+    if !f.cause.is_empty() {
+        out.push_str(&format!("\n{}\n  {}\n", styled(HEADING, "Cause"), f.cause));
+    }
+    if !f.steps.is_empty() {
+        out.push_str(&format!("\n{}\n", styled(HEADING, "Remediation")));
+        out.push_str(&numbered_steps(&f.steps, false));
+    }
+}
+
+fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut s: String = text.chars().take(max).collect();
+    s.push('…');
+    s
+}
+
+pub fn markdown(d: &Diagnosis) -> String {
+    let mut out = String::new();
+    match d.diagnoses.first() {
+        Some(best) => {
+            out.push_str(&format!(
+                "### Diagnosis: {}\n\n*{} confidence* · `{}`",
+                best.title,
+                confidence_word(best.confidence),
+                best.id
+            ));
+            if !best.link.is_empty() {
+                out.push_str(&format!(" · [article]({})", best.link));
+            }
+            out.push_str("\n\n");
+            if !best.evidence.is_empty() {
+                out.push_str("**Evidence**\n\n```\n");
+                for e in &best.evidence {
+                    out.push_str(&format!("{:>6}: {}\n", e.line, clip(&e.text, 300)));
+                }
+                out.push_str("```\n\n");
+            }
+            if !best.cause.is_empty() {
+                out.push_str(&format!("**Cause:** {}\n\n", best.cause));
+            }
+            if !best.steps.is_empty() {
+                out.push_str("**Remediation**\n\n");
+                out.push_str(&numbered_steps(&best.steps, true));
+                out.push('\n');
+            }
+            for f in d.diagnoses.iter().skip(1) {
+                out.push_str(&format!(
+                    "- Also possible: {} (`{}`, {})\n",
+                    f.title,
+                    f.id,
+                    confidence_word(f.confidence)
+                ));
+            }
+        }
+        None if d.failure.is_empty() => {
+            out.push_str(&format!(
+                "### No failure found\n\n{} lines read; nothing to diagnose.\n",
+                d.lines
+            ));
+        }
+        None => {
+            out.push_str("### No known issue matched\n\n**Failure lines**\n\n```\n");
+            for e in d.failure.iter().rev().take(8).rev() {
+                out.push_str(&format!("{:>6}: {}\n", e.line, clip(&e.text, 300)));
+            }
+            out.push_str("```\n");
+        }
+    }
+    if !d.related.is_empty() {
+        out.push_str("\n**Possibly related**\n\n");
+        for f in &d.related {
+            if f.link.is_empty() {
+                out.push_str(&format!("- {} (`{}`)\n", f.title, f.id));
+            } else {
+                out.push_str(&format!("- [{}]({}) (`{}`)\n", f.title, f.link, f.id));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,38 @@
+//! The same ranking, used by diagnose: how close a log's failure lines are,
+//! in words, to each rule. This is what finds articles that quote no error
+//! text (only a description of what goes wrong).
+
+use super::SearchIndex;
+use crate::rulebook::Rule;
+
+/// Raw score at which similarity reaches one half. Scores below it are the
+/// shared-vocabulary noise every failure has with many articles.
+const HALF_SCORE: f64 = 12.0;
+
+impl SearchIndex {
+    /// Similarity of `text` to every rule with any, in `(0, 1)`, unsorted.
+    pub fn similarity(&self, rules: &[Rule], text: &str) -> Vec<(usize, f64)> {
+        if rules.len() != self.rule_count {
+            return Vec::new();
+        }
+        let terms = self.analyse(text);
+        let phrase = super::analysis::phrase_tokens(text);
+        let content = phrase.iter().filter(|t| t.content).count();
+        if terms.is_empty() && content == 0 {
+            return Vec::new();
+        }
+        let mut scores = self.bm25(&terms);
+        self.add_phrase_bonus(&mut scores, &phrase, content);
+        scores
+            .into_iter()
+            .enumerate()
+            .filter(|&(_, s)| s > 0.0)
+            .map(|(r, s)| (r, s / (s + HALF_SCORE)))
+            .collect()
+    }
+
+    /// Rules that are editions of the same article share a group number.
+    pub fn edition_group(&self, rule: usize) -> usize {
+        self.groups.get(rule).copied().unwrap_or(rule)
+    }
+}

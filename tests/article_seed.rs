@@ -1,0 +1,121 @@
+//! The article the project started from, in both editions (skips when the
+//! shared corpus is absent).
+
+use std::path::{Path, PathBuf};
+
+use triage::article::{load_file, Loaded};
+use triage::Article;
+
+fn corpus() -> Option<PathBuf> {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    if root.is_dir() {
+        Some(root.to_path_buf())
+    } else {
+        eprintln!("SKIP: {} is absent", root.display());
+        None
+    }
+}
+
+fn load_one(root: &Path, relative: &str) -> Article {
+    match load_file(&root.join(relative), root).expect("loads") {
+        Loaded::Articles(mut articles) => {
+            assert_eq!(articles.len(), 1);
+            articles.remove(0)
+        }
+        Loaded::NotArticle(reason) => panic!("{relative}: not an article: {reason}"),
+    }
+}
+
+/// `needles` appear in `haystack` in this order, each matched by prefix.
+fn assert_in_order(haystack: &[String], needles: &[&str]) {
+    let mut from = 0;
+    for needle in needles {
+        let at = haystack[from..]
+            .iter()
+            .position(|s| s.starts_with(needle))
+            .unwrap_or_else(|| {
+                panic!("{needle:?} not found after position {from} in {haystack:#?}")
+            });
+        from += at + 1;
+    }
+}
+
+fn check_common(article: &Article) {
+    assert_eq!(
+        article.title,
+        "Deployment issues relating to account permissions and access keys"
+    );
+    assert_eq!(article.issue.steps_to_reproduce.len(), 4, "{article:#?}");
+    assert!(article.issue.steps_to_reproduce[0].starts_with("Contact A created"));
+    assert_eq!(
+        article.issue.expected,
+        "Extension is successfully installed."
+    );
+    assert!(article
+        .issue
+        .actual
+        .starts_with("Extension is not installed"));
+    assert!(article.cause.starts_with("Both keys"));
+    assert_eq!(article.products.len(), 1, "{:?}", article.products);
+    assert!(article.products[0].contains("all supported versions"));
+    assert_in_order(
+        &article.steps,
+        &[
+            "If a deployment failed",
+            "How to disable the access key:",
+            "Log in",
+            "Click the account name",
+            "Click Access Keys",
+            "Click Disable",
+        ],
+    );
+    let heading = article
+        .steps
+        .iter()
+        .position(|s| s == "How to disable the access key:")
+        .expect("heading entry");
+    let log_in = article
+        .steps
+        .iter()
+        .position(|s| s.starts_with("Log in"))
+        .unwrap();
+    assert_eq!(
+        log_in,
+        heading + 3,
+        "two paragraphs sit between: {:#?}",
+        article.steps
+    );
+    assert_eq!(article.related.len(), 1);
+    assert!(article.related[0]
+        .text
+        .starts_with("Get your authentication keys"));
+}
+
+#[test]
+fn seed_help_center_edition() {
+    let Some(root) = corpus() else { return };
+    let article = load_one(&root, "magento-helpcenter/360031380671.txt");
+    assert_eq!(article.id, "360031380671");
+    assert_eq!(article.source, "magento-helpcenter/360031380671.txt");
+    assert!(article.link.as_deref().unwrap().ends_with(
+        "360031380671-Deployment-issues-relating-to-account-permissions-and-access-keys"
+    ));
+    assert_eq!(article.labels.len(), 4, "{:?}", article.labels);
+    check_common(&article);
+}
+
+#[test]
+fn seed_markdown_edition() {
+    let Some(root) = corpus() else { return };
+    let article = load_one(
+        &root,
+        "adobe-commerce-kb/deployment/deployment-issues-relating-to-account-permissions-and-access-keys.md",
+    );
+    assert_eq!(
+        article.id,
+        "deployment-issues-relating-to-account-permissions-and-access-keys"
+    );
+    assert!(article.description.is_some());
+    assert_eq!(article.labels, ["Deploy", "Roles/Permissions"]);
+    check_common(&article);
+}
