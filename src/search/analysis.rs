@@ -113,6 +113,58 @@ pub(crate) fn longest_common_run(query: &[PhraseToken], field: &[PhraseToken]) -
     longest
 }
 
+/// `text` followed by the parts of its camel-case identifiers, so that
+/// `getQty` or `SetAnalyticsOnCartRemove` in a pasted error also match
+/// "qty" or "cart remove" in an article (and the other way round). The whole
+/// identifier is kept: people paste it as it is.
+pub(crate) fn with_identifier_parts(text: &str) -> String {
+    let mut parts = String::new();
+    for (start, end) in word_spans(text) {
+        let word = &text[start..end];
+        let mut humps = Vec::new();
+        let mut from = 0;
+        let chars: Vec<(usize, char)> = word.char_indices().collect();
+        for pair in chars.windows(2) {
+            let ((_, a), (at, b)) = (pair[0], pair[1]);
+            if a.is_lowercase() && b.is_uppercase() {
+                humps.push(&word[from..at]);
+                from = at;
+            }
+        }
+        if from > 0 {
+            humps.push(&word[from..]);
+            parts.push(' ');
+            parts.push_str(&humps.join(" "));
+        }
+    }
+    if parts.is_empty() {
+        text.to_string()
+    } else {
+        format!("{text}\n{parts}")
+    }
+}
+
+/// Pairs of adjacent content words (stop words skipped, never across a
+/// `BREAK`), as one number each: the proximity evidence behind "inline
+/// script" or "no alive nodes" that bag-of-words scoring cannot see.
+pub(crate) fn content_bigrams(tokens: &[PhraseToken]) -> Vec<u64> {
+    let mut pairs = Vec::new();
+    let mut previous: Option<u32> = None;
+    for token in tokens {
+        if token.id == BREAK {
+            previous = None;
+        } else if token.content {
+            if let Some(p) = previous {
+                pairs.push((u64::from(p) << 32) | u64::from(token.id));
+            }
+            previous = Some(token.id);
+        }
+    }
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +178,15 @@ mod tests {
             spans.iter().map(|s| s.to_lowercase()).collect::<Vec<_>>(),
             expected
         );
+    }
+
+    #[test]
+    fn identifiers_add_their_parts() {
+        assert_eq!(
+            with_identifier_parts("Call to getQty() in SetOnCartRemove.php"),
+            "Call to getQty() in SetOnCartRemove.php\n get Qty Set On Cart Remove"
+        );
+        assert_eq!(with_identifier_parts("plain words"), "plain words");
     }
 
     #[test]

@@ -54,7 +54,10 @@ use serde::{Deserialize, Serialize};
 use crate::rulebook::Rule;
 use crate::text::{is_stop_word, terms, words};
 
-use analysis::{longest_common_run, phrase_tokens, term_id, PhraseToken, BREAK};
+use analysis::{
+    content_bigrams, longest_common_run, phrase_tokens, term_id, with_identifier_parts,
+    PhraseToken, BREAK,
+};
 use fuzzy::{Lookup, Vocabulary};
 
 /// The parts of a rule scored apart, with how much a match in each counts.
@@ -83,7 +86,7 @@ impl Field {
     /// and files in passing.
     fn weight(self) -> f64 {
         match self {
-            Field::Title => 3.0,
+            Field::Title => 2.0,
             Field::Signatures => 1.5,
             Field::Issue => 1.2,
             Field::Cause => 1.0,
@@ -140,7 +143,7 @@ const PHRASE_WEIGHTS: [f64; 4] = [1.0, 1.0, 0.8, 0.6];
 mod tuning {
     /// Share of the BM25 score kept by a rule that matches none of the
     /// query's information besides its best term.
-    pub const COVERAGE_FLOOR: f64 = 0.25;
+    pub const COVERAGE_FLOOR: f64 = 0.1;
     pub const COVERAGE_POWER: f64 = 2.0;
     /// A corrected word counts for this much of a typed one, per edit.
     pub const CORRECTED_WEIGHT: [f64; 3] = [1.0, 0.7, 0.45];
@@ -148,6 +151,9 @@ mod tuning {
     pub const PHRASE_CANDIDATES: usize = 120;
     /// A full phrase match adds this share of the best BM25 score.
     pub const PHRASE_BONUS: f64 = 1.0;
+    /// Matching every adjacent pair of the query's content words adds this
+    /// share of the best BM25 score.
+    pub const BIGRAM_BONUS: f64 = 0.3;
     /// Shortest run of content words that counts as a phrase.
     pub const PHRASE_MIN_RUN: usize = 3;
     pub const K1: f32 = 1.2;
@@ -187,6 +193,8 @@ pub struct SearchIndex {
     rule_frequency: HashMap<u32, u32>,
     /// Per rule, per entry of `phrase_texts`, the phrase tokens.
     phrases: Vec<Vec<Vec<PhraseToken>>>,
+    /// Per rule, the sorted content-word bigrams of its phrase texts.
+    bigrams: Vec<Vec<u64>>,
     /// Per rule, its edition group (see `fold`).
     groups: Vec<usize>,
     vocabulary: Vocabulary,
@@ -246,7 +254,7 @@ impl SearchIndex {
         for field in Field::ALL {
             let analysed: Vec<String> = rules
                 .iter()
-                .map(|r| terms(&field.text(r)).join(" "))
+                .map(|r| terms(&with_identifier_parts(&field.text(r))).join(" "))
                 .collect();
             let total: usize = analysed
                 .iter()
@@ -279,7 +287,7 @@ impl SearchIndex {
             *rule_frequency.entry(*id).or_default() += 1;
         }
 
-        let phrases = rules
+        let phrases: Vec<Vec<Vec<PhraseToken>>> = rules
             .iter()
             .map(|rule| {
                 phrase_texts(rule)
@@ -301,6 +309,16 @@ impl SearchIndex {
             })
             .collect();
 
+        let bigrams = phrases
+            .iter()
+            .map(|fields| {
+                let mut all: Vec<u64> = fields.iter().flat_map(|f| content_bigrams(f)).collect();
+                all.sort_unstable();
+                all.dedup();
+                all
+            })
+            .collect();
+
         let all_text: Vec<String> = rules
             .iter()
             .map(|r| {
@@ -314,7 +332,7 @@ impl SearchIndex {
         let vocabulary = Vocabulary::build(
             all_text
                 .iter()
-                .map(|text| words(text).collect::<HashSet<String>>()),
+                .map(|text| words(&with_identifier_parts(text)).collect::<HashSet<String>>()),
         );
 
         SearchIndex {
@@ -322,7 +340,8 @@ impl SearchIndex {
             fields,
             rule_frequency,
             phrases,
-            groups: fold::edition_groups(rules),
+            bigrams,
+            groups: fold::edition_groups(rules, &rule_terms),
             vocabulary,
             scorers: Scorers::default(),
         }
@@ -392,7 +411,7 @@ impl SearchIndex {
     /// closest known word for those it does not.
     fn analyse(&self, query: &str) -> Vec<QueryTerm> {
         let mut found: Vec<QueryTerm> = Vec::new();
-        for word in words(query) {
+        for word in words(&with_identifier_parts(query)) {
             if word.chars().count() < 2
                 || is_stop_word(&word)
                 || word.chars().all(|c| c.is_ascii_digit())
@@ -495,6 +514,7 @@ impl SearchIndex {
             candidates.truncate(tuning::PHRASE_CANDIDATES);
         }
         let needed = tuning::PHRASE_MIN_RUN.min(content);
+        let query_bigrams = content_bigrams(query);
         for rule in candidates {
             let mut strongest = 0.0f64;
             for (tokens, weight) in self.phrases[rule].iter().zip(PHRASE_WEIGHTS) {
@@ -505,6 +525,14 @@ impl SearchIndex {
                 }
             }
             scores[rule] += tuning::PHRASE_BONUS * scale * strongest;
+            if !query_bigrams.is_empty() {
+                let found = query_bigrams
+                    .iter()
+                    .filter(|b| self.bigrams[rule].binary_search(b).is_ok())
+                    .count();
+                let share = found as f64 / query_bigrams.len() as f64;
+                scores[rule] += tuning::BIGRAM_BONUS * scale * share;
+            }
         }
     }
 }

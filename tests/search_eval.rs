@@ -1,0 +1,105 @@
+//! Search quality on the real labelled queries (`../shared/eval/queries.toml`)
+//! over rules ingested from the real corpus. Skips when the shared data, or
+//! rules from it, are not available.
+//!
+//! Rules come from the library's ingest; `TRIAGE_SEARCH_RULES=<dir>` points
+//! the test at an existing rules directory instead.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use triage::ingest::{ingest, IngestOptions};
+use triage::rulebook::load_dir;
+use triage::search::eval::{eval_queries, load_queries};
+use triage::search::SearchIndex;
+use triage::Rule;
+
+const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+
+fn load_rules(dir: &Path) -> Vec<Rule> {
+    load_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .into_iter()
+        .map(|loaded| loaded.rule)
+        .collect()
+}
+
+fn corpus_rules(shared: &Path) -> Option<Vec<Rule>> {
+    if let Some(dir) = std::env::var_os("TRIAGE_SEARCH_RULES") {
+        return Some(load_rules(&PathBuf::from(dir)));
+    }
+    let out = tempfile::tempdir().expect("temporary directory");
+    let report = ingest(
+        &[shared.join("corpus")],
+        out.path(),
+        &IngestOptions::default(),
+        |_, _| {},
+    )
+    .expect("ingest of the shared corpus");
+    if report.rules_written() == 0 {
+        eprintln!(
+            "SKIP search_eval: ingest produced no rules ({} errors, first: {:?})",
+            report.errors.len(),
+            report.errors.first()
+        );
+        return None;
+    }
+    Some(load_rules(out.path()))
+}
+
+#[test]
+fn labelled_queries_rank_the_right_article_first() {
+    let shared = PathBuf::from(SHARED);
+    let queries = shared.join("eval/queries.toml");
+    if !queries.exists() {
+        eprintln!("SKIP search_eval: {} not found", queries.display());
+        return;
+    }
+    let Some(rules) = corpus_rules(&shared) else {
+        return;
+    };
+    let cases = load_queries(&queries).expect("queries.toml");
+
+    let started = Instant::now();
+    let index = SearchIndex::build(&rules);
+    let build = started.elapsed();
+    let cached = serde_json::to_string(&index).expect("index serializes");
+    let started = Instant::now();
+    let loaded: SearchIndex = serde_json::from_str(&cached).expect("index deserializes");
+    let first = loaded.search(&rules, "deploy fails", 10).expect("query");
+    let load_and_first_query = started.elapsed();
+    assert!(!first.is_empty());
+    let started = Instant::now();
+    let report = eval_queries(&index, &rules, &cases);
+    let per_query = started.elapsed() / report.evaluated.max(1) as u32;
+
+    println!(
+        "search eval over {} rules, {} labelled queries: top-1 {:.3}, top-3 {:.3}, MRR@10 {:.3}; build {:?}, query {:?} (mean, includes first-use scorer set-up)",
+        rules.len(),
+        report.evaluated,
+        report.top1,
+        report.top3,
+        report.mrr10,
+        build,
+        per_query
+    );
+    println!(
+        "  cached index: {} KiB JSON; load + first query {:?}",
+        cached.len() / 1024,
+        load_and_first_query
+    );
+    for miss in &report.misses {
+        println!(
+            "  miss {} (rank {:?}): {:?}\n    expect {:?}\n    got    {:?}",
+            miss.id, miss.rank, miss.text, miss.expect, miss.got
+        );
+    }
+    // The figures reached so far (0.818 / 0.843 over rules from the library
+    // ingest), not yet the 0.85 / 0.88 target; raise them as ranking improves.
+    assert!(report.top1 >= 0.81, "top-1 {:.3} below 0.81", report.top1);
+    assert!(
+        report.mrr10 >= 0.84,
+        "MRR@10 {:.3} below 0.84",
+        report.mrr10
+    );
+}
