@@ -1,0 +1,99 @@
+//! `triage show`: one rule as text, JSON and Markdown, against golden files
+//! (`UPDATE_GOLDEN=1 cargo test --test cli_show` regenerates them).
+
+#[path = "fixtures/cli/support.rs"]
+mod support;
+
+use predicates::prelude::*;
+use support::*;
+
+fn show(rules: &std::path::Path, id: &str, format: &str) -> std::process::Output {
+    let o = triage()
+        .env("NO_COLOR", "1")
+        .args(["show", id, "--format", format, "--rules"])
+        .arg(rules)
+        .output()
+        .expect("runs");
+    assert!(
+        o.status.success(),
+        "show {id} --format {format} failed: {}",
+        stderr_of(&o)
+    );
+    o
+}
+
+#[test]
+fn helpcenter_article_as_json_matches_golden() {
+    let rules = ingested_kb();
+    let o = show(rules.path(), "private-repo-auth", "json");
+    assert_golden("show-private-repo-auth.json", &stdout_of(&o));
+}
+
+#[test]
+fn helpcenter_article_as_text_matches_golden() {
+    let rules = ingested_kb();
+    let o = show(rules.path(), "private-repo-auth", "text");
+    assert_golden("show-private-repo-auth.txt", &stdout_of(&o));
+}
+
+#[test]
+fn helpcenter_article_as_markdown_matches_golden() {
+    let rules = ingested_kb();
+    let o = show(rules.path(), "private-repo-auth", "markdown");
+    assert_golden("show-private-repo-auth.md", &stdout_of(&o));
+}
+
+#[test]
+fn markdown_article_and_table_row_match_golden() {
+    let rules = ingested_kb();
+    let o = show(rules.path(), "migration-lock", "text");
+    assert_golden("show-migration-lock.txt", &stdout_of(&o));
+    let o = show(rules.path(), "acme-error-codes#42", "json");
+    assert_golden("show-acme-error-codes@42.json", &stdout_of(&o));
+}
+
+#[test]
+fn json_has_the_contract_keys() {
+    let rules = ingested_kb();
+    let v = json_of(&show(rules.path(), "private-repo-auth", "json"));
+    for key in [
+        "id", "title", "link", "labels", "products", "symptoms", "cause", "steps",
+    ] {
+        assert!(v.get(key).is_some(), "missing key {key:?} in {v:#}");
+    }
+    assert_eq!(v["id"], "private-repo-auth");
+    assert!(v["labels"].is_array() && v["products"].is_array());
+    let symptoms = v["symptoms"].as_array().expect("symptoms array");
+    assert!(
+        symptoms.iter().any(|s| s
+            .as_str()
+            .unwrap_or("")
+            .contains("URL required authentication")),
+        "{symptoms:?}"
+    );
+    assert_eq!(v["steps"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn text_output_has_no_ansi_escapes_when_piped() {
+    let rules = ingested_kb();
+    let o = triage()
+        .args(["show", "migration-lock", "--rules"])
+        .arg(rules.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(!o.stdout.contains(&0x1b), "{}", stdout_of(&o));
+}
+
+#[test]
+fn unknown_id_exits_1_with_a_message() {
+    let rules = ingested_kb();
+    triage()
+        .args(["show", "no-such-article", "--rules"])
+        .arg(rules.path())
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains("no-such-article"));
+}
