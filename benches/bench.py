@@ -272,8 +272,12 @@ def main():
             log("   rg:     " + ", ".join(f"{t:.3f}s" for t in tr) + f"  (exit codes {sorted(codes_r)})")
             mt, mr = median(tt), median(tr)
             ratio = mt / mr if mr > 0 else float("nan")
-            row(f"{label} log: triage diagnose (median)", f"{mt:.3f} s ({size_b / mt / (1 << 20):.0f} MiB/s)")
-            row(f"{label} log: rg -c -f patterns (median)", f"{mr:.3f} s ({size_b / mr / (1 << 20):.0f} MiB/s)")
+            def rate(t):
+                # Throughput means nothing when start-up is the whole time.
+                return f" ({size_b / t / (1 << 20):.0f} MiB/s)" if size_b >= (1 << 20) and t > 0 else ""
+
+            row(f"{label} log: triage diagnose (median)", f"{mt:.3f} s{rate(mt)}")
+            row(f"{label} log: rg -c -f patterns (median)", f"{mr:.3f} s{rate(mr)}")
             row(f"{label} log: ratio triage/rg", f"{ratio:.2f}", f"<= {target}", ratio <= target)
             bad = codes_t - {0, 1}
             if bad:

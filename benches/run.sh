@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.." || exit 0
 note() { printf '== %s\n' "$*"; }
 
 note "cargo build --release"
-if ! cargo build --release 2>&1 | tail -n 2; then
+if ! { set -o pipefail; cargo build --release 2>&1 | tail -n 2; }; then
     echo "build failed; nothing to measure"
     exit 0
 fi
