@@ -74,43 +74,95 @@ impl Diagnosis {
     }
 }
 
-/// Diagnose one or more logs read as a single stream, in order.
+/// Diagnose one log read from `reader`.
 pub fn diagnose<R: BufRead>(engine: &Engine, reader: R, top: usize) -> Result<Diagnosis, LogError> {
-    let mut scan = Scan::default();
-    let mut finder = FailureFinder::new();
-    let mut total = 0;
-    for line in log::lines(reader) {
-        let line = line?;
-        total = line.number;
-        engine.matcher.scan(&mut scan, line.number, &line.text);
-        finder.push(&line);
+    let mut pass = Pass::new(engine);
+    pass.feed(log::lines(reader))?;
+    Ok(pass.finish(top))
+}
+
+/// Diagnose several logs (`-` is standard input) as one run, in order: line
+/// numbers go on from one file to the next, as if they were concatenated,
+/// and a read error names the file it happened in.
+pub fn diagnose_files(
+    engine: &Engine,
+    files: &[PathBuf],
+    top: usize,
+) -> Result<Diagnosis, LogError> {
+    let stdin = [PathBuf::from("-")];
+    let files = if files.is_empty() { &stdin[..] } else { files };
+    let mut pass = Pass::new(engine);
+    for path in files {
+        let reader = log::open(path)?;
+        pass.feed(log::lines(reader).named(path))?;
     }
-    let failure = finder.finish();
-    let region = failure.as_ref().map(|f| FailureRegion {
-        error_lines: f
-            .error_lines
+    Ok(pass.finish(top))
+}
+
+/// One streaming pass over the input: the matcher's scan and the failure
+/// finder see each line once, and neither keeps more than a bounded window.
+struct Pass<'e> {
+    engine: &'e Engine,
+    scan: Scan,
+    finder: FailureFinder,
+    /// Lines of the inputs already read, to number the next input's lines.
+    offset: usize,
+}
+
+impl<'e> Pass<'e> {
+    fn new(engine: &'e Engine) -> Self {
+        Pass {
+            engine,
+            scan: Scan::default(),
+            finder: FailureFinder::new(),
+            offset: 0,
+        }
+    }
+
+    fn feed<R: BufRead>(&mut self, lines: log::Lines<R>) -> Result<(), LogError> {
+        let mut last = 0;
+        for line in lines {
+            let mut line = line?;
+            last = line.number;
+            line.number += self.offset;
+            self.engine
+                .matcher
+                .scan(&mut self.scan, line.number, &line.text);
+            self.finder.push(&line);
+        }
+        self.offset += last;
+        Ok(())
+    }
+
+    fn finish(self, top: usize) -> Diagnosis {
+        let engine = self.engine;
+        let failure = self.finder.finish();
+        let region = failure.as_ref().map(|f| FailureRegion {
+            error_lines: f
+                .error_lines
+                .iter()
+                .map(|l| EvidenceLine {
+                    line: l.number,
+                    text: l.text.clone(),
+                })
+                .collect(),
+            first: f.lines.first().map_or(0, |l| l.number),
+            last: f.lines.last().map_or(0, |l| l.number),
+        });
+        let codes: Vec<(usize, String)> = failure
             .iter()
-            .map(|l| EvidenceLine {
-                line: l.number,
-                text: l.text.clone(),
-            })
-            .collect(),
-        first: f.lines.first().map_or(0, |l| l.number),
-        last: f.lines.last().map_or(0, |l| l.number),
-    });
-    let codes: Vec<(usize, String)> = failure
-        .iter()
-        .flat_map(|f| f.error_lines.iter())
-        .filter_map(|l| l.code.clone().map(|c| (l.number, c)))
-        .collect();
-    let similarity = match &failure {
-        Some(f) => failure_similarity(engine, f),
-        None => Vec::new(),
-    };
-    let candidates = engine
-        .matcher
-        .rank(&scan, region.as_ref(), &codes, &similarity);
-    Ok(assemble(engine, candidates, region, total, top))
+            .flat_map(|f| f.error_lines.iter())
+            .filter_map(|l| l.code.clone().map(|c| (l.number, c)))
+            .collect();
+        let similarity = match &failure {
+            Some(f) => failure_similarity(engine, f),
+            None => Vec::new(),
+        };
+        let candidates = engine
+            .matcher
+            .rank(&self.scan, region.as_ref(), &codes, &similarity);
+        assemble(engine, candidates, region, self.offset, top)
+    }
 }
 
 /// Similarity of the failure to each rule's words, from the search index.
@@ -182,16 +234,4 @@ fn assemble(
         failure: region.map(|r| r.error_lines).unwrap_or_default(),
         lines,
     }
-}
-
-/// Open each input (`-` is standard input) and chain them into one reader.
-pub fn open_inputs(files: &[PathBuf]) -> Result<Box<dyn BufRead>, LogError> {
-    if files.is_empty() {
-        return log::open(std::path::Path::new("-"));
-    }
-    let mut chained: Box<dyn BufRead> = log::open(&files[0])?;
-    for f in &files[1..] {
-        chained = Box::new(std::io::Read::chain(chained, log::open(f)?));
-    }
-    Ok(chained)
 }

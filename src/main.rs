@@ -81,8 +81,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             top,
         } => {
             let engine = engine(rules.as_deref())?;
-            let reader = triage::diagnose::open_inputs(&files)?;
-            let d = triage::diagnose::diagnose(&engine, reader, top.max(1))?;
+            let d = triage::diagnose::diagnose_files(&engine, &files, top.max(1))?;
             match format {
                 OutputFormat::Text => print!("{}", triage::report::diagnosis::text(&d)),
                 OutputFormat::Json => println!("{}", triage::report::diagnosis::json(&d)),

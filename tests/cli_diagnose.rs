@@ -414,7 +414,6 @@ fn empty_log_gives_no_diagnosis() {
 }
 
 #[test]
-#[ignore = "engine bug: a signature without a >=3-letter error word (\"write <*>: no space left on device\") is not `errorish`, so its verbatim match scores low and the failure goes undiagnosed"]
 fn verbatim_quoted_error_without_error_word_is_diagnosed() {
     let rules = ingested_kb();
     let (code, v) = diagnose_json(rules.path(), &[&log("disk-full.log")]);

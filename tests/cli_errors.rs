@@ -103,7 +103,6 @@ fn empty_rules_dir_is_exit_2() {
 }
 
 #[test]
-#[ignore = "engine bug: diagnose chains the inputs into one reader, so a read error names `<stdin>` instead of the file"]
 fn corrupt_gzip_is_exit_2_naming_the_file() {
     let rules = ingested_kb();
     let dir = tempfile::tempdir().unwrap();

@@ -56,13 +56,15 @@ pub struct Check {
 }
 
 /// Translate a `<*>` template into a regex that finds it inside a log line:
-/// whitespace runs stretch, quote styles are interchangeable, and each
-/// wildcard spans a bounded stretch of one line.
+/// whitespace runs stretch, quote styles are interchangeable, and a
+/// wildcard spans any stretch of the one line. (A bounded `.{0,N}?` looks
+/// safer but expands into N Unicode-class states per wildcard: it tripled
+/// start-up time and memory for hundreds of signatures.)
 pub fn template_regex(template: &str) -> String {
     let mut out = String::from("(?i)");
     for (i, literal) in template.split(WILDCARD).enumerate() {
         if i > 0 {
-            out.push_str(".{0,160}?");
+            out.push_str(".*?");
         }
         let mut in_space = false;
         for c in literal.chars() {
@@ -147,8 +149,12 @@ const ERROR_WORDS: &[&str] = &[
     "deprecated",
 ];
 
-fn is_errorish(words: &[String]) -> bool {
-    words.iter().any(|w| ERROR_WORDS.contains(&w.as_str()))
+/// Judged on the raw words of the template: the matching vocabulary drops
+/// short words and splits at apostrophes, which would lose "no", "can't".
+fn is_errorish(template: &str) -> bool {
+    template
+        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
+        .any(|w| ERROR_WORDS.contains(&w.to_lowercase().as_str()))
 }
 
 pub struct Compiled {
@@ -181,7 +187,7 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
                 index: i,
                 regex,
                 source,
-                errorish: is_errorish(&words),
+                errorish: is_errorish(sig),
                 words,
                 specificity: 0.0,
             });
