@@ -200,6 +200,11 @@ fn assemble(
     let mut diagnoses = Vec::new();
     let mut related = Vec::new();
     let mut shown_groups: Vec<usize> = Vec::new();
+    if std::env::var_os("TRIAGE_DEBUG").is_some() {
+        for c in &candidates {
+            eprintln!("GRP {} {}", c.rule, engine.index.edition_group(c.rule));
+        }
+    }
     for c in candidates {
         let rule = &engine.rules[c.rule];
         // Two editions of one article are one answer.

@@ -51,7 +51,7 @@ static HEADING_RULES: LazyLock<Vec<(Regex, Part)>> = LazyLock::new(|| {
         rule(r"^actual (results?|behaviou?r)\b", Part::Actual),
         rule(r"^(prerequisites?|pre-?conditions?)\b", Part::Prerequisites),
         rule(
-            r"^(issues?|problems?|symptoms?|error messages?|errors?|description|the (issue|problem)|known issues?|question)\b",
+            r"^(issues?|problems?|symptoms?|error messages?|errors?|examples?|description|the (issue|problem)|known issues?|question)\b",
             Part::Issue,
         ),
         rule(

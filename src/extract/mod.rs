@@ -6,20 +6,33 @@ pub mod signature;
 use crate::article::model::Article;
 use crate::rulebook::rule::{Issue, Link, Rule};
 
-/// Most signatures kept per rule: articles that quote long logs would
-/// otherwise carry dozens of near-identical lines.
-const MAX_SIGNATURES: usize = 16;
+/// Most signatures (quoted blocks) kept per rule, and lines per signature:
+/// articles that quote long logs would otherwise carry dozens of
+/// near-identical lines.
+const MAX_SIGNATURES: usize = 12;
+const MAX_SIGNATURE_LINES: usize = 8;
 const MAX_KEYWORDS: usize = 12;
 
 /// Build the rule for one article.
 pub fn rule_from_article(article: &Article) -> Rule {
     let mut signatures: Vec<String> = Vec::new();
-    for block in &article.quoted_errors {
-        for t in signature::templates_of_block(block) {
-            if signatures.len() < MAX_SIGNATURES && !signatures.contains(&t) {
-                signatures.push(t);
-            }
+    let described = described_errors(article);
+    // One signature per quoted block, a template per line: the matcher
+    // weighs how much of a block a log reproduces, so a generic header line
+    // ("Your requirements could not be resolved") alone counts for less than
+    // the header with the article's own detail lines.
+    let mut seen_lines: Vec<String> = Vec::new();
+    for block in article.quoted_errors.iter().chain(&described) {
+        let lines: Vec<String> = signature::templates_of_block(block)
+            .into_iter()
+            .filter(|t| !seen_lines.contains(t))
+            .take(MAX_SIGNATURE_LINES)
+            .collect();
+        if lines.is_empty() || signatures.len() >= MAX_SIGNATURES {
+            continue;
         }
+        seen_lines.extend(lines.iter().cloned());
+        signatures.push(lines.join("\n"));
     }
     Rule {
         id: article.id.clone(),
@@ -51,6 +64,41 @@ pub fn rule_from_article(article: &Article) -> Rule {
             .collect(),
         ..Rule::default()
     }
+}
+
+/// Error messages an article quotes inside its prose rather than in a code
+/// block: a quoted phrase in the title ("The 'X' error on deployment") or a
+/// quoted, error-like sentence in the issue text. Many articles quote their
+/// error only this way, and without it they could only be found by
+/// similarity.
+fn described_errors(article: &Article) -> Vec<String> {
+    static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?:^|[\s(:])(?:'([^']{12,300})'|"([^"]{12,300})"|‘([^’]{12,300})’|“([^”]{12,300})”)"#)
+            .expect("static quoted-phrase regex")
+    });
+    let description = article.description.as_deref().unwrap_or("");
+    let texts = [
+        article.title.as_str(),
+        description,
+        article.issue.text.as_str(),
+        article.issue.actual.as_str(),
+    ];
+    let mut out: Vec<String> = Vec::new();
+    for text in texts {
+        for caps in QUOTED.captures_iter(text) {
+            let Some(quoted) = (1..=4).find_map(|i| caps.get(i)) else {
+                continue;
+            };
+            let quoted = quoted.as_str().trim();
+            if quoted.split_whitespace().count() >= 3
+                && crate::article::sections::looks_like_error(quoted)
+                && !out.iter().any(|o| o == quoted)
+            {
+                out.push(quoted.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// Distinctive words of the title, then of the labels: what a person would

@@ -157,6 +157,50 @@ fn is_errorish(template: &str) -> bool {
         .any(|w| ERROR_WORDS.contains(&w.to_lowercase().as_str()))
 }
 
+fn tune(name: &str, default: f64) -> f64 {
+    std::env::var(format!("TRIAGE_{name}"))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// In how many rules' text (any field) each signature word occurs.
+fn rule_word_frequency(
+    rules: &[Rule],
+    vocabulary: &HashMap<String, usize>,
+) -> HashMap<String, usize> {
+    let mut freq: HashMap<String, usize> = HashMap::new();
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for rule in rules {
+        seen.clear();
+        let fields = [
+            rule.title.as_str(),
+            rule.description.as_str(),
+            rule.issue.text.as_str(),
+            rule.issue.actual.as_str(),
+            rule.cause.as_str(),
+        ];
+        let texts = fields
+            .into_iter()
+            .chain(rule.steps.iter().map(String::as_str))
+            .chain(rule.signatures.iter().map(String::as_str));
+        for text in texts {
+            for w in text.split(|c: char| !c.is_alphanumeric()) {
+                if w.len() < 3 {
+                    continue;
+                }
+                let lower = w.to_lowercase();
+                if let Some((key, _)) = vocabulary.get_key_value(lower.as_str()) {
+                    if seen.insert(key.as_str()) {
+                        *freq.entry(key.clone()).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    freq
+}
+
 pub struct Compiled {
     pub checks: Vec<Check>,
     /// Automaton over anchor words; pattern id -> checks anchored on it.
@@ -168,29 +212,33 @@ pub struct Compiled {
     pub word_index: HashMap<String, Vec<usize>>,
     /// Error code -> rules that name it.
     pub codes: HashMap<String, Vec<usize>>,
+    /// (rule, signature index) -> total specificity of its lines.
+    pub block_weight: HashMap<(usize, usize), f64>,
 }
 
 pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
     let mut checks = Vec::new();
     for (r, rule) in rules.iter().enumerate() {
         for (i, sig) in rule.signatures.iter().enumerate() {
-            let source = template_regex(sig);
-            let regex = Regex::new(&source).map_err(|e| CompileError::BadPattern {
-                id: rule.id.clone(),
-                pattern: sig.clone(),
-                message: e.to_string(),
-            })?;
-            let words = literal_words(sig);
-            checks.push(Check {
-                rule: r,
-                kind: SourceKind::Signature,
-                index: i,
-                regex,
-                source,
-                errorish: is_errorish(sig),
-                words,
-                specificity: 0.0,
-            });
+            for line in sig.lines().filter(|l| !l.trim().is_empty()) {
+                let source = template_regex(line.trim());
+                let regex = Regex::new(&source).map_err(|e| CompileError::BadPattern {
+                    id: rule.id.clone(),
+                    pattern: line.to_string(),
+                    message: e.to_string(),
+                })?;
+                let words = literal_words(line);
+                checks.push(Check {
+                    rule: r,
+                    kind: SourceKind::Signature,
+                    index: i,
+                    regex,
+                    source,
+                    errorish: is_errorish(line),
+                    words,
+                    specificity: 0.0,
+                });
+            }
         }
         for (kind, list) in [
             (SourceKind::Pattern, &rule.patterns),
@@ -236,18 +284,27 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
             *df.entry(w.to_string()).or_default() += 1;
         }
     }
-    let n = checks.len().max(1) as f64;
-    let idf = |w: &str| (1.0 + n / (*df.get(w).unwrap_or(&1) as f64)).ln();
+    // Specificity is judged against everything the rules say, not just
+    // their signatures: "failed to open stream: No such file or directory"
+    // is in many articles' prose, "RDBMS" in few, and a match on common words
+    // says little about which article applies.
+    let background = rule_word_frequency(rules, &df);
+    let n_rules = rules.len().max(1) as f64;
+    let idf = |w: &str| {
+        let d = background.get(w).copied().unwrap_or(0) as f64;
+        (n_rules / (d + 1.0)).ln().max(0.0)
+    };
+    let scale = tune("SPEC", 14.0);
     let specificities: Vec<f64> = checks
         .iter()
         .map(|c| {
-            // Sum of idf over distinct words, saturating: about six rare
-            // words are as telling as a whole paragraph.
+            // Sum of idf over distinct words, saturating: a handful of rare
+            // words is as telling as a whole paragraph.
             let mut words: Vec<&str> = c.words.iter().map(String::as_str).collect();
             words.sort_unstable();
             words.dedup();
             let info: f64 = words.iter().map(|w| idf(w)).sum();
-            (info / 18.0).min(1.0)
+            (info / scale).min(1.0)
         })
         .collect();
     for (c, s) in checks.iter_mut().zip(specificities) {
@@ -301,7 +358,12 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
             codes.entry(code.clone()).or_default().push(r);
         }
     }
+    let mut block_weight: HashMap<(usize, usize), f64> = HashMap::new();
+    for c in checks.iter().filter(|c| c.kind == SourceKind::Signature) {
+        *block_weight.entry((c.rule, c.index)).or_default() += c.specificity;
+    }
     Ok(Compiled {
+        block_weight,
         checks,
         anchors,
         anchored,

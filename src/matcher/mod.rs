@@ -152,6 +152,7 @@ impl Matcher {
         let mut evidence: Vec<Vec<EvidenceLine>> = vec![Vec::new(); self.rule_count];
         let mut best_full: Vec<f64> = vec![0.0; self.rule_count];
 
+        let mut line_scores: HashMap<usize, f64> = HashMap::new();
         let mut required = vec![false; self.rule_count];
         let mut needs_require = vec![false; self.rule_count];
         let mut vetoed = vec![false; self.rule_count];
@@ -177,7 +178,8 @@ impl Matcher {
             }
             let w = region.weight(hit.line) * if check.errorish { 1.0 } else { 0.3 };
             let s = check.specificity * w * line_coverage(check, &hit.text);
-            sig_scores[check.rule].push(s);
+            let best = line_scores.entry(ci).or_insert(0.0);
+            *best = best.max(s);
             if s > best_full[check.rule] {
                 best_full[check.rule] = s;
             }
@@ -217,9 +219,37 @@ impl Matcher {
                 }
                 let e = if check.errorish { 1.0 } else { 0.3 };
                 let s = check.specificity * coverage * coverage * 0.6 * e;
-                sig_scores[check.rule].push(s);
+                let best = line_scores.entry(ci).or_insert(0.0);
+                *best = best.max(s);
                 push_evidence(&mut evidence[check.rule], line.line, &line.text);
             }
+        }
+
+        // Per quoted block: its best line, scaled by how much of the block
+        // (by specificity) the log reproduces.
+        let mut blocks: HashMap<(usize, usize), (f64, f64)> = HashMap::new();
+        for (&ci, &score) in &line_scores {
+            let check = &c.checks[ci];
+            if check.kind != SourceKind::Signature {
+                sig_scores[check.rule].push(score);
+                continue;
+            }
+            let entry = blocks
+                .entry((check.rule, check.index))
+                .or_insert((0.0, 0.0));
+            entry.0 = entry.0.max(score);
+            entry.1 += check.specificity * (score / check.specificity.max(1e-9)).min(1.0);
+        }
+        for (&(rule, index), &(best, found)) in &blocks {
+            let total = c.block_weight.get(&(rule, index)).copied().unwrap_or(0.0);
+            let coverage = if total > 0.0 {
+                (found / total).min(1.0)
+            } else {
+                1.0
+            };
+            let k = tune("BLOCK", 0.35);
+            let s = best * (k + (1.0 - k) * coverage);
+            sig_scores[rule].push(s);
         }
 
         let mut code_scores = vec![0.0; self.rule_count];
@@ -259,7 +289,8 @@ impl Matcher {
                 .enumerate()
                 .map(|(i, v)| if i == 0 { *v } else { v * 0.25 })
                 .sum();
-            let score = s + code_scores[r] + 0.5 * sim[r];
+            let cap = tune("CAP", 10.0);
+            let score = s.min(cap) + code_scores[r] + tune("SIMW", 0.5) * sim[r];
             if std::env::var_os("TRIAGE_DEBUG").is_some() {
                 eprintln!(
                     "DBG {r} s={s:.3} best={:.3} code={:.3} sim={:.3} score={score:.3}",
@@ -299,6 +330,13 @@ impl Matcher {
 }
 
 const MAX_EVIDENCE: usize = 5;
+
+fn tune(name: &str, default: f64) -> f64 {
+    std::env::var(format!("TRIAGE_{name}"))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 
 /// How much of a line's message a signature accounts for. A template that
 /// explains the whole line is the same error; one that covers a generic

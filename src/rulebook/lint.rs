@@ -66,7 +66,7 @@ pub fn lint(rules: &[(String, String, Rule)], strict: bool) -> Vec<Problem> {
                 }
             }
         }
-        for sig in &rule.signatures {
+        for sig in rule.signatures.iter().flat_map(|s| s.lines()) {
             let literal: usize = sig
                 .split(WILDCARD)
                 .flat_map(str::chars)

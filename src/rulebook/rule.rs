@@ -27,7 +27,9 @@ pub struct Rule {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// Error templates: literal text with `<*>` where an installation-specific
-    /// value (number, path, hash, name, version) stood.
+    /// value (number, path, hash, name, version) stood. A signature may span
+    /// several lines (one quoted block); each line is matched on its own and
+    /// the share of the block found in a log weighs the evidence.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signatures: Vec<String>,
     /// Hand-written regular expressions, for what templates cannot express.
