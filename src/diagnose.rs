@@ -158,9 +158,14 @@ impl<'e> Pass<'e> {
             Some(f) => failure_similarity(engine, f),
             None => Vec::new(),
         };
-        let candidates = engine
+        let mut candidates = engine
             .matcher
             .rank(&self.scan, region.as_ref(), &codes, &similarity);
+        crate::matcher::calibrate(
+            &mut candidates,
+            |r| engine.index.edition_group(r),
+            region.is_some(),
+        );
         assemble(engine, candidates, region, self.offset, top)
     }
 }
@@ -200,11 +205,6 @@ fn assemble(
     let mut diagnoses = Vec::new();
     let mut related = Vec::new();
     let mut shown_groups: Vec<usize> = Vec::new();
-    if std::env::var_os("TRIAGE_DEBUG").is_some() {
-        for c in &candidates {
-            eprintln!("GRP {} {}", c.rule, engine.index.edition_group(c.rule));
-        }
-    }
     for c in candidates {
         let rule = &engine.rules[c.rule];
         // Two editions of one article are one answer.

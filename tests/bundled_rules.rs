@@ -40,7 +40,6 @@ fn diagnose_json(log: &Path) -> (Option<i32>, Value) {
 // set", "Unknown module(s): ...") has too little specificity on its own
 // (area-code-is-not-set and unknown-module-on-enable match examples).
 #[test]
-#[ignore = "needs the engine to diagnose short messages in console boxes"]
 fn every_rule_example_passes() {
     let out = triage().arg("test").output().expect("run triage test");
     assert!(
@@ -90,7 +89,6 @@ const EXAMPLE_LOGS: &[(&str, &str)] = &[
 // Needs the normaliser to strip the `remote:` prefix git prints in front of a
 // hosting platform's build output (composer-auth-failure.log).
 #[test]
-#[ignore = "needs the normaliser to strip git's `remote:` prefix"]
 fn example_logs_get_their_article_with_high_confidence() {
     let mut wrong = Vec::new();
     for (log, expected) in EXAMPLE_LOGS {

@@ -187,7 +187,9 @@ impl FailureFinder {
     pub fn push(&mut self, line: &LogLine) {
         self.last_number = self.last_number.max(line.number);
         if line.is_blank() {
-            self.detail_left = 0;
+            if self.detail_left < MAX_DETAIL {
+                self.detail_left = 0;
+            }
             return;
         }
         self.non_blank += 1;

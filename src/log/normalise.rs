@@ -343,6 +343,7 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
         code: None,
         rest: line,
     };
+    let line = line.strip_prefix("remote:").map_or(line, |r| r);
     if let Some((level, after)) = strip_platform(line.trim_start()) {
         prefix.platform = Some(level);
         prefix.rest = after;

@@ -157,13 +157,6 @@ fn is_errorish(template: &str) -> bool {
         .any(|w| ERROR_WORDS.contains(&w.to_lowercase().as_str()))
 }
 
-fn tune(name: &str, default: f64) -> f64 {
-    std::env::var(format!("TRIAGE_{name}"))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// In how many rules' text (any field) each signature word occurs.
 fn rule_word_frequency(
     rules: &[Rule],
@@ -200,6 +193,9 @@ fn rule_word_frequency(
     }
     freq
 }
+
+/// Specificity granted to hand-written patterns at the least.
+const CURATED_SPECIFICITY: f64 = 0.8;
 
 pub struct Compiled {
     pub checks: Vec<Check>,
@@ -294,7 +290,8 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
         let d = background.get(w).copied().unwrap_or(0) as f64;
         (n_rules / (d + 1.0)).ln().max(0.0)
     };
-    let scale = tune("SPEC", 14.0);
+    // Information (sum of idf) at which a line is fully specific.
+    let scale = 14.0;
     let specificities: Vec<f64> = checks
         .iter()
         .map(|c| {
@@ -308,7 +305,14 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
         })
         .collect();
     for (c, s) in checks.iter_mut().zip(specificities) {
-        c.specificity = s;
+        // A curator wrote a pattern to recognise this one failure; its words
+        // may be few (a regex says more than its literals), so it is trusted
+        // as specific.
+        c.specificity = if c.kind == SourceKind::Signature {
+            s
+        } else {
+            s.max(CURATED_SPECIFICITY)
+        };
     }
 
     let mut anchor_ids: HashMap<String, usize> = HashMap::new();

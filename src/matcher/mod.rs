@@ -37,6 +37,8 @@ pub struct Candidate {
     pub rule: usize,
     pub score: f64,
     pub confidence: Confidence,
+    /// The strongest single full signature-line match.
+    pub strongest: f64,
     pub evidence: Vec<EvidenceLine>,
 }
 
@@ -247,7 +249,7 @@ impl Matcher {
             } else {
                 1.0
             };
-            let k = tune("BLOCK", 0.35);
+            let k = weights::BLOCK_FLOOR;
             let s = best * (k + (1.0 - k) * coverage);
             sig_scores[rule].push(s);
         }
@@ -289,23 +291,11 @@ impl Matcher {
                 .enumerate()
                 .map(|(i, v)| if i == 0 { *v } else { v * 0.25 })
                 .sum();
-            let cap = tune("CAP", 10.0);
-            let score = s.min(cap) + code_scores[r] + tune("SIMW", 0.5) * sim[r];
-            if std::env::var_os("TRIAGE_DEBUG").is_some() {
-                eprintln!(
-                    "DBG {r} s={s:.3} best={:.3} code={:.3} sim={:.3} score={score:.3}",
-                    best_full[r], code_scores[r], sim[r]
-                );
-            }
-            let confidence = if failure.is_none() {
-                Confidence::Low
-            } else if best_full[r] >= 0.45 || (s >= 0.4 && sim[r] >= 0.3) {
-                Confidence::High
-            } else if s >= 0.3 || code_scores[r] >= 0.5 || sim[r] >= 0.75 {
-                Confidence::Medium
-            } else {
-                Confidence::Low
-            };
+            // Capped: past one strong block, more signature text should
+            // not drown the words around the error, which are what tell
+            // apart articles quoting the same message.
+            let score =
+                s.min(weights::SIGNATURE_CAP) + code_scores[r] + weights::SIMILARITY * sim[r];
             if evidence[r].is_empty() {
                 // Similarity alone: show the failure lines it was judged on.
                 for l in region.error_lines.iter().rev().take(3).rev() {
@@ -315,34 +305,82 @@ impl Matcher {
             out.push(Candidate {
                 rule: r,
                 score,
-                confidence,
+                confidence: Confidence::Low,
+                strongest: best_full[r],
                 evidence: std::mem::take(&mut evidence[r]),
             });
         }
-        out.sort_by(|a, b| {
-            b.confidence
-                .cmp(&a.confidence)
-                .then(b.score.total_cmp(&a.score))
-                .then(a.rule.cmp(&b.rule))
-        });
+        out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.rule.cmp(&b.rule)));
         out
+    }
+}
+
+/// How the evidence of one rule adds up to its score.
+mod weights {
+    /// Share of a block's best line score kept when none of the block's
+    /// other lines are in the log.
+    pub const BLOCK_FLOOR: f64 = 0.35;
+    /// Most the signature evidence may contribute.
+    pub const SIGNATURE_CAP: f64 = 0.5;
+    /// Weight of text similarity (in `[0, 1]`) between failure and article.
+    pub const SIMILARITY: f64 = 1.5;
+}
+
+/// Thresholds of [`calibrate`], chosen on labelled cases (`triage eval`):
+/// the point where confident answers are mostly right and failures no
+/// article covers are mostly left unnamed.
+mod calibration {
+    /// A full match of one signature line this strong is a diagnosis alone.
+    pub const STRONG_LINE: f64 = 0.5;
+    /// ... and with this much lead over the next article, a high one.
+    pub const HIGH_MARGIN: f64 = 0.15;
+    /// Otherwise the total score must reach this, ahead of the next article
+    /// by `MEDIUM_MARGIN`, for a medium diagnosis.
+    pub const MEDIUM_SCORE: f64 = 0.85;
+    pub const MEDIUM_MARGIN: f64 = 0.15;
+}
+
+/// Assign confidence to ranked candidates (best first). `group` maps a rule
+/// to its article (editions of one article share a group), because two
+/// editions agreeing is not a rival answer: the lead that counts is over the
+/// best candidate from another article.
+pub fn calibrate(candidates: &mut [Candidate], group: impl Fn(usize) -> usize, failure: bool) {
+    use calibration::*;
+    let (strong, high_margin) = (STRONG_LINE, HIGH_MARGIN);
+    let (medium_score, medium_margin) = (MEDIUM_SCORE, MEDIUM_MARGIN);
+    for i in 0..candidates.len() {
+        let g = group(candidates[i].rule);
+        let rival = candidates
+            .iter()
+            .filter(|c| group(c.rule) != g)
+            .map(|c| c.score)
+            .fold(0.0, f64::max);
+        let c = &mut candidates[i];
+        let margin = c.score - rival;
+        c.confidence = if !failure {
+            Confidence::Low
+        } else if c.strongest >= strong && margin >= high_margin {
+            Confidence::High
+        } else if c.strongest >= strong || (c.score >= medium_score && margin >= medium_margin) {
+            Confidence::Medium
+        } else {
+            Confidence::Low
+        };
     }
 }
 
 const MAX_EVIDENCE: usize = 5;
 
-fn tune(name: &str, default: f64) -> f64 {
-    std::env::var(format!("TRIAGE_{name}"))
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// How much of a line's message a signature accounts for. A template that
 /// explains the whole line is the same error; one that covers a generic
 /// fragment of a long line ("No such file or directory") is weaker evidence.
 fn line_coverage(check: &compile::Check, line: &str) -> f64 {
-    let line_words = compile::literal_words(line).len().max(1) as f64;
+    // Judged on the line's own template, so that the words of a long URL or
+    // path in it do not count as message the signature failed to explain.
+    let template = crate::extract::signature::template(line);
+    let line_words = compile::literal_words(template.as_deref().unwrap_or(line))
+        .len()
+        .max(1) as f64;
     let share = (check.words.len() as f64 / line_words).min(1.0);
     0.4 + 0.6 * share.sqrt()
 }

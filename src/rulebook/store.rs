@@ -98,29 +98,20 @@ pub fn render(rule: &Rule, path: &Path) -> Result<String, RulebookError> {
     Ok(insert_digest_line(&body, &digest))
 }
 
-/// The digest line goes right after the top-level keys, before the first
-/// table, where TOML allows a plain key.
+/// The digest line goes right before `id`, the first key: a position that
+/// can never fall inside a multi-line string, where a later line might.
 fn insert_digest_line(text: &str, digest: &str) -> String {
-    let without: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.starts_with(DIGEST_KEY))
-        .collect();
-    let mut first_table = without
-        .iter()
-        .position(|l| l.starts_with('['))
-        .unwrap_or(without.len());
-    if first_table > 0 && without[first_table - 1].is_empty() {
-        first_table -= 1;
-    }
     let mut out = String::with_capacity(text.len() + 80);
-    for (i, line) in without.iter().enumerate() {
-        if i == first_table {
+    let mut placed = false;
+    for line in text.lines().filter(|l| !l.starts_with(DIGEST_KEY)) {
+        if !placed && line.starts_with("id = ") {
             out.push_str(&format!("{DIGEST_KEY}\"{digest}\"\n"));
+            placed = true;
         }
         out.push_str(line);
         out.push('\n');
     }
-    if first_table == without.len() {
+    if !placed {
         out.push_str(&format!("{DIGEST_KEY}\"{digest}\"\n"));
     }
     out
