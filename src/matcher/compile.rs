@@ -285,22 +285,26 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
     // is in many articles' prose, "RDBMS" in few, and a match on common words
     // says little about which article applies.
     let background = rule_word_frequency(rules, &df);
-    let n_rules = rules.len().max(1) as f64;
-    let idf = |w: &str| {
-        let d = background.get(w).copied().unwrap_or(0) as f64;
-        (n_rules / (d + 1.0)).ln().max(0.0)
+    let n_rules = rules.len() as f64;
+    // Rarity in [0, 1]: 1 for a word only one rule uses, 0 for one all
+    // rules use; relative to the knowledge base's size, so that a small
+    // curated base and a large corpus judge a message alike.
+    let rarity = |w: &str| {
+        let d = background.get(w).copied().unwrap_or(1).max(1) as f64;
+        ((n_rules + 1.0) / d).ln() / (n_rules + 1.0).ln().max(f64::EPSILON)
     };
-    // Information (sum of idf) at which a line is fully specific.
-    let scale = 14.0;
+    // Rarity at which a line is fully specific: about three words found in
+    // no other article.
+    let scale = 3.0;
     let specificities: Vec<f64> = checks
         .iter()
         .map(|c| {
-            // Sum of idf over distinct words, saturating: a handful of rare
+            // Sum of rarity over distinct words, saturating: a handful of rare
             // words is as telling as a whole paragraph.
             let mut words: Vec<&str> = c.words.iter().map(String::as_str).collect();
             words.sort_unstable();
             words.dedup();
-            let info: f64 = words.iter().map(|w| idf(w)).sum();
+            let info: f64 = words.iter().map(|w| rarity(w)).sum();
             (info / scale).min(1.0)
         })
         .collect();
