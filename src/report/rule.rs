@@ -8,7 +8,15 @@ use crate::rulebook::rule::{Link, Rule};
 /// The symptoms a person reads: the error templates, error codes, and for
 /// articles that quote no error, what the article says one sees.
 pub fn symptoms(rule: &Rule) -> Vec<String> {
-    let mut out: Vec<String> = rule.signatures.clone();
+    // One symptom per line: a multi-line signature is a quoted block, but a
+    // person scans its messages one by one.
+    let mut out: Vec<String> = rule
+        .signatures
+        .iter()
+        .flat_map(|s| s.lines())
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect();
     out.extend(rule.error_codes.iter().map(|c| format!("error code [{c}]")));
     if out.is_empty() {
         for text in [&rule.issue.actual, &rule.issue.text] {
