@@ -124,7 +124,8 @@ impl Field {
 fn phrase_texts(rule: &Rule) -> [Vec<&str>; 4] {
     let issue = &rule.issue;
     [
-        rule.signatures.iter().map(String::as_str).collect(),
+        // Each line of a quoted block is its own message.
+        rule.signatures.iter().flat_map(|s| s.lines()).collect(),
         vec![rule.title.as_str()],
         vec![
             issue.text.as_str(),

@@ -16,7 +16,7 @@ const ELLIPSIS: &str = "…";
 /// earlier one wins, so an error message beats a remediation step.
 fn passages(rule: &Rule) -> Vec<&str> {
     let mut texts: Vec<&str> = Vec::new();
-    texts.extend(rule.signatures.iter().map(String::as_str));
+    texts.extend(rule.signatures.iter().flat_map(|s| s.lines()));
     texts.push(&rule.issue.text);
     texts.push(&rule.issue.actual);
     texts.push(&rule.description);
