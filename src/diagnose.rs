@@ -29,15 +29,18 @@ impl Engine {
     pub fn new(
         loaded: Vec<crate::rulebook::LoadedRule>,
     ) -> Result<Engine, crate::matcher::CompileError> {
-        let (rules, origins): (Vec<Rule>, Vec<String>) =
-            loaded.into_iter().map(|l| (l.rule, l.origin)).unzip();
-        let matcher = Matcher::new(&rules)?;
-        let index = SearchIndex::build(&rules);
+        Engine::from_knowledge(crate::knowledge::Knowledge::from_loaded(loaded))
+    }
+
+    pub fn from_knowledge(
+        k: crate::knowledge::Knowledge,
+    ) -> Result<Engine, crate::matcher::CompileError> {
+        let matcher = Matcher::new(&k.rules)?;
         Ok(Engine {
-            rules,
-            origins,
+            rules: k.rules,
+            origins: k.origins,
             matcher,
-            index,
+            index: k.index,
         })
     }
 }

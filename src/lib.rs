@@ -13,6 +13,7 @@ pub mod diagnose;
 pub mod eval;
 pub mod extract;
 pub mod ingest;
+pub mod knowledge;
 pub mod log;
 pub mod matcher;
 pub mod report;

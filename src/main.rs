@@ -141,7 +141,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, Failure> {
-    Ok(triage::diagnose::Engine::new(load_rules(dir)?)?)
+    Ok(triage::diagnose::Engine::from_knowledge(
+        triage::knowledge::Knowledge::load(dir)?,
+    )?)
 }
 
 struct Thresholds {
@@ -240,7 +242,8 @@ fn search(
     limit: usize,
     format: cli::SearchFormat,
 ) -> Result<u8, Failure> {
-    let engine = engine(dir)?;
+    // Search needs no matcher: rules and index only.
+    let engine = triage::knowledge::Knowledge::load(dir)?;
     let hits = match engine.index.search(&engine.rules, query, limit.max(1)) {
         Ok(h) => h,
         Err(e) => {

@@ -5,6 +5,7 @@
 //! only lines that contain some signature's anchor pay for a regex check.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
@@ -44,7 +45,10 @@ pub struct Check {
     pub kind: SourceKind,
     /// Index in the rule's `signatures` or `patterns`.
     pub index: usize,
-    pub regex: Regex,
+    /// Compiled on first use: most signatures never see a line that holds
+    /// their anchor word, and compiling hundreds of regexes up front was most
+    /// of start-up.
+    regex: OnceLock<Regex>,
     /// The regex source, as `triage patterns` prints it.
     pub source: String,
     /// Lower-cased literal words, for partial matching and specificity.
@@ -53,6 +57,18 @@ pub struct Check {
     pub specificity: f64,
     /// Whether the literal text reads as an error (not a command or a query).
     pub errorish: bool,
+}
+
+impl Check {
+    pub fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            // Sources are escaped templates or patterns validated in
+            // `compile`, so this cannot fail; an impossible regex is the
+            // safe fallback rather than a panic.
+            Regex::new(&self.source)
+                .unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("static regex"))
+        })
+    }
 }
 
 /// Translate a `<*>` template into a regex that finds it inside a log line:
@@ -218,17 +234,12 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
         for (i, sig) in rule.signatures.iter().enumerate() {
             for line in sig.lines().filter(|l| !l.trim().is_empty()) {
                 let source = template_regex(line.trim());
-                let regex = Regex::new(&source).map_err(|e| CompileError::BadPattern {
-                    id: rule.id.clone(),
-                    pattern: line.to_string(),
-                    message: e.to_string(),
-                })?;
                 let words = literal_words(line);
                 checks.push(Check {
                     rule: r,
                     kind: SourceKind::Signature,
                     index: i,
-                    regex,
+                    regex: OnceLock::new(),
                     source,
                     errorish: is_errorish(line),
                     words,
@@ -258,7 +269,7 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
                     rule: r,
                     kind,
                     index: i,
-                    regex,
+                    regex: OnceLock::from(regex),
                     source,
                     // A curator wrote it on purpose: trust it as a symptom.
                     errorish: true,

@@ -115,7 +115,7 @@ impl Matcher {
                     continue;
                 }
                 tested.push(ci);
-                if c.checks[ci].regex.is_match(text) {
+                if c.checks[ci].regex().is_match(text) {
                     scan.hits.insert(
                         ci,
                         FullHit {
@@ -127,7 +127,7 @@ impl Matcher {
             }
         }
         for &ci in &c.unanchored {
-            if c.checks[ci].regex.is_match(text) {
+            if c.checks[ci].regex().is_match(text) {
                 scan.hits.insert(
                     ci,
                     FullHit {
