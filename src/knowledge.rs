@@ -140,3 +140,50 @@ fn write_cache(path: &Path, fingerprint: &str, k: &Knowledge) {
         let _ = fs::remove_file(&tmp);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_rule(dir: &Path, id: &str, title: &str) {
+        let rule = Rule {
+            id: id.into(),
+            title: title.into(),
+            signatures: vec!["Widget frobnication failed with <*>".into()],
+            steps: vec!["Unfrobnicate the widget.".into()],
+            ..Rule::default()
+        };
+        rulebook::write_rule(dir, &rule, true).unwrap();
+    }
+
+    #[test]
+    fn cache_is_written_reused_and_invalidated_by_an_edit() {
+        let dir = tempfile::tempdir().unwrap();
+        write_rule(dir.path(), "a", "Widget frobnication fails");
+        let first = Knowledge::from_dir(dir.path()).unwrap();
+        assert!(dir.path().join(CACHE_FILE).exists());
+        let cached = fs::read(dir.path().join(CACHE_FILE)).unwrap();
+
+        let second = Knowledge::from_dir(dir.path()).unwrap();
+        assert_eq!(second.rules, first.rules);
+        assert_eq!(fs::read(dir.path().join(CACHE_FILE)).unwrap(), cached);
+
+        // A changed rule file must be seen, not the stale cache.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_rule(dir.path(), "a", "Widget frobnication fails after upgrade");
+        let third = Knowledge::from_dir(dir.path()).unwrap();
+        assert_eq!(
+            third.rules[0].title,
+            "Widget frobnication fails after upgrade"
+        );
+    }
+
+    #[test]
+    fn corrupt_cache_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        write_rule(dir.path(), "a", "Widget frobnication fails");
+        fs::write(dir.path().join(CACHE_FILE), b"not a cache").unwrap();
+        let k = Knowledge::from_dir(dir.path()).unwrap();
+        assert_eq!(k.rules.len(), 1);
+    }
+}
