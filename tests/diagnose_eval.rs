@@ -3,7 +3,7 @@
 //! shared data is absent). Pins the figures reached so that a change that
 //! buys speed or simplicity with accuracy shows up here.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use triage::diagnose::Engine;
 use triage::eval::{self, share, Report};
@@ -18,7 +18,7 @@ fn labelled_logs_get_their_article_and_others_none() {
     }
     let rules = tempfile::tempdir().unwrap();
     let report = ingest(
-        &[PathBuf::from(shared.join("corpus"))],
+        &[shared.join("corpus")],
         rules.path(),
         &IngestOptions::default(),
         |_, _| {},
