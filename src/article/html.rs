@@ -222,6 +222,11 @@ fn inline_element(el: ElementRef, buf: &mut InlineBuf) {
             buf.push_code(&raw);
         }
         _ if is_skipped(name) => {}
+        "em" | "i" => {
+            buf.open_italic();
+            inline_children(el, buf);
+            buf.close_italic();
+        }
         _ if is_emphasis_tag(name) => {
             buf.open_emphasis();
             inline_children(el, buf);

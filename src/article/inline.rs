@@ -166,6 +166,7 @@ pub struct InlineBuf {
     pub code_spans: Vec<String>,
     pub links: Vec<RelatedLink>,
     link_start: Vec<(usize, String)>,
+    italic_start: Vec<usize>,
 }
 
 impl InlineBuf {
@@ -202,6 +203,22 @@ impl InlineBuf {
 
     pub fn close_emphasis(&mut self) {
         self.emphasis_depth = self.emphasis_depth.saturating_sub(1);
+    }
+
+    /// Italics are where many articles quote the error they are about
+    /// ("fails with error message: *current version ... is not supported*"),
+    /// so an italic span is offered for symptom detection like inline code.
+    pub fn open_italic(&mut self) {
+        self.italic_start.push(self.text.len());
+    }
+
+    pub fn close_italic(&mut self) {
+        if let Some(start) = self.italic_start.pop() {
+            let span = clean(self.text.get(start..).unwrap_or_default());
+            if span.chars().count() >= 12 && !self.code_spans.contains(&span) {
+                self.code_spans.push(span);
+            }
+        }
     }
 
     pub fn open_link(&mut self, url: &str) {

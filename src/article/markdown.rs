@@ -189,6 +189,7 @@ impl Builder {
                 row: Vec::new(),
             }),
             Tag::Strong => self.inline_target().open_emphasis(),
+            Tag::Emphasis => self.inline_target().open_italic(),
             Tag::Link { dest_url, .. } => self.inline_target().open_link(&dest_url),
             Tag::Image { .. } => self.image_depth += 1,
             _ => {}
@@ -249,6 +250,7 @@ impl Builder {
                 self.close_frame()
             }
             TagEnd::Strong => self.inline_target().close_emphasis(),
+            TagEnd::Emphasis => self.inline_target().close_italic(),
             TagEnd::Link => self.inline_target().close_link(),
             TagEnd::Image => self.image_depth = self.image_depth.saturating_sub(1),
             _ => {}

@@ -122,7 +122,7 @@ fn pseudo_heading(text: &str) -> Option<(Part, Option<String>)> {
 
 static ERROR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(error|exception|fail|cannot|can't|can not|could not|couldn't|unable to|not found|denied|exhausted|fatal|invalid|refused|timed out|timeout|gone away|no such|undefined|not allowed|unauthori[sz]ed|forbidden|missing|violation|deadlock|rejected|does not exist|doesn't exist|unexpected|traceback|stack trace|out of memory|not writable|warning:|critical|\w::\w)",
+        r"(?i)(error|exception|fail|cannot|can't|can not|could not|couldn't|unable to|not found|denied|exhausted|fatal|invalid|refused|timed out|timeout|gone away|no such|undefined|not allowed|not supported|unsupported|not compatible|incompatible|unauthori[sz]ed|forbidden|missing|violation|deadlock|rejected|does not exist|doesn't exist|unexpected|traceback|stack trace|out of memory|not writable|warning:|critical|\w::\w)",
     )
     .expect("valid regex")
 });
@@ -135,7 +135,16 @@ static FILE_NAME: LazyLock<Regex> =
 
 /// A line someone types rather than one a program prints.
 fn looks_like_command(line: &str) -> bool {
-    COMMAND_LINE.is_match(line.trim())
+    let line = line.trim();
+    // A run of plain lower-case words is a sentence ("current version of X
+    // is not supported"), not a command: commands carry an option, a path,
+    // a sub-command or a prompt, or are only a word or two.
+    let command_marks = line.contains(" -")
+        || line.contains('/')
+        || line.contains(':')
+        || line.starts_with(['$', '#'])
+        || line.split_whitespace().count() <= 3;
+    COMMAND_LINE.is_match(line) && command_marks
 }
 
 /// Error text as opposed to a command, a path or prose about something else.
