@@ -24,6 +24,7 @@
 use std::collections::VecDeque;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Serialize;
 
@@ -179,6 +180,24 @@ fn push_capped(queue: &mut VecDeque<LogLine>, line: LogLine, cap: usize) {
     queue.push_back(line);
 }
 
+/// Like [`push_capped`] for a window that is full most of the time: the
+/// line dropped off the front lends its buffers to the new one, so that
+/// ordinary lines cost no allocation.
+fn remember(window: &mut VecDeque<LogLine>, line: &LogLine, cap: usize) {
+    if window.len() < cap {
+        window.push_back(line.clone());
+        return;
+    }
+    let Some(mut slot) = window.pop_front() else {
+        return;
+    };
+    slot.number = line.number;
+    slot.text.clone_from(&line.text);
+    slot.level = line.level;
+    slot.code.clone_from(&line.code);
+    window.push_back(slot);
+}
+
 impl FailureFinder {
     pub fn new() -> Self {
         Self::default()
@@ -193,7 +212,8 @@ impl FailureFinder {
             return;
         }
         self.non_blank += 1;
-        let mut signal = classify(line);
+        let may_match = may_match(&line.text);
+        let mut signal = classify(line, may_match);
         if self.non_blank <= SHORT_INPUT && !self.saw_problem_wording {
             self.saw_problem_wording = reads_like_problem(line, signal);
         }
@@ -206,7 +226,9 @@ impl FailureFinder {
             }
         }
         match signal {
-            Signal::Ordinary | Signal::Success | Signal::Tolerated => self.ordinary(line, signal),
+            Signal::Ordinary | Signal::Success | Signal::Tolerated => {
+                self.ordinary(line, signal, may_match)
+            }
             Signal::Strong | Signal::Trace | Signal::Weak | Signal::Detail => {
                 self.failure(line, signal);
                 if opens_detail(&line.text) {
@@ -247,7 +269,7 @@ impl FailureFinder {
         }
     }
 
-    fn ordinary(&mut self, line: &LogLine, signal: Signal) {
+    fn ordinary(&mut self, line: &LogLine, signal: Signal, may_match: bool) {
         let success = signal == Signal::Success;
         self.saw_success |= success;
         if let Some(cluster) = self.current.as_mut() {
@@ -256,14 +278,14 @@ impl FailureFinder {
                 push_capped(&mut cluster.region, line.clone(), MAX_REGION);
             }
             cluster.success_after |= success;
-            if RETRY.is_match(&line.text) {
+            if may_match && RETRY.is_match(&line.text) {
                 cluster.retrying = true;
             }
             if !cluster.strong && cluster.survived() {
                 self.current = self.shadowed.take();
             }
         }
-        push_capped(&mut self.recent, line.clone(), CONTEXT_BEFORE);
+        remember(&mut self.recent, line, CONTEXT_BEFORE);
         if self.recent_tolerated.len() == CONTEXT_BEFORE {
             self.recent_tolerated.pop_front();
         }
@@ -405,10 +427,106 @@ fn opens_detail(text: &str) -> bool {
         || (text.starts_with("Problem ") && text[8..].bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn classify(line: &LogLine) -> Signal {
+/// Words at least one of which every match of [`STRONG`], [`ERROR_WORD`],
+/// [`WEAK`], [`SUCCESS`] and [`RETRY`] contains, compared ASCII
+/// case-insensitively. Almost no line of a log has any of them, so those
+/// lines skip the patterns. Keep this in step with the patterns: a word
+/// missing here silently turns a failure into an ordinary line (the
+/// `gate_agrees_with_the_patterns` test checks the patterns' own examples).
+const TRIGGERS: &[&str] = &[
+    // STRONG and ERROR_WORD
+    "exception",
+    "error",
+    "panic",
+    "***",
+    "uncaught",
+    " line ",
+    "non-zero",
+    "returned",
+    "exit",
+    "status code",
+    "return code",
+    "problem",
+    "killed",
+    "out of memory",
+    "oomkill",
+    "oom-kill",
+    "sqlstate",
+    "segmentation fault",
+    "core dumped",
+    "no space left on device",
+    "allowed memory size",
+    "maximum execution time",
+    "maximum function nesting level",
+    "traceback",
+    "npm err!",
+    // WEAK (and STRONG's `installable set`, `command ... failed`)
+    "fail",
+    "could",
+    "cannot",
+    "can't",
+    "unable to",
+    "not supported",
+    "unsupported",
+    "denied",
+    "refused",
+    "not found",
+    "no such file",
+    "exist",
+    "invalid",
+    "timed out",
+    "exhausted",
+    "exceeded",
+    "out of range",
+    "too ",
+    "gone away",
+    "abort",
+    "incompatible",
+    "undefined",
+    "not allowed",
+    "unrecognized",
+    "conflict",
+    "missing",
+    "blocked",
+    "expired",
+    "does not match",
+    "doesn't match",
+    // SUCCESS
+    "success",
+    "succeeded",
+    "complete",
+    "finished",
+    "done",
+    "passed",
+    // RETRY
+    "retry",
+    "re-try",
+    "retries",
+    "attempt",
+    "trying again",
+    "will try",
+    "now trying",
+];
+
+static GATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(TRIGGERS)
+        .expect("trigger words")
+});
+
+/// Whether any of the classifying patterns could match `text`. The gate is
+/// only trusted on ASCII text: with Unicode case folding `(?i)s` also
+/// matches `ſ` and `(?i)k` the Kelvin sign, which ASCII case-insensitive
+/// words would miss.
+fn may_match(text: &str) -> bool {
+    !text.is_ascii() || GATE.is_match(text)
+}
+
+fn classify(line: &LogLine, may_match: bool) -> Signal {
     let text = line.text.as_str();
     let success_or_ordinary = || {
-        if SUCCESS.is_match(text) {
+        if may_match && SUCCESS.is_match(text) {
             Signal::Success
         } else {
             Signal::Ordinary
@@ -420,8 +538,13 @@ fn classify(line: &LogLine) -> Signal {
     if starts_like_trace(text) && TRACE.is_match(text) {
         return Signal::Trace;
     }
-    let strong = line.level >= Some(Level::Error) || STRONG.is_match(text);
-    if strong {
+    if line.level >= Some(Level::Error) {
+        return Signal::Strong;
+    }
+    if !may_match {
+        return Signal::Ordinary;
+    }
+    if STRONG.is_match(text) {
         return Signal::Strong;
     }
     if line.level == Some(Level::Warning) {
@@ -439,12 +562,18 @@ fn classify(line: &LogLine) -> Signal {
     success_or_ordinary()
 }
 
-/// Cheap first-byte check before the trace pattern.
+/// Cheap check before the trace pattern: how its anchored alternatives
+/// start.
 fn starts_like_trace(text: &str) -> bool {
-    matches!(
-        text.as_bytes().first(),
-        Some(b'#' | b'0'..=b'9' | b'P' | b'S' | b'E' | b'a' | b'F')
-    )
+    match text.as_bytes().first() {
+        Some(b'#' | b'0'..=b'9') => true,
+        Some(b'P') => text.starts_with("PHP "),
+        Some(b'S') => text.starts_with("Stack trace:"),
+        Some(b'E') => text.starts_with("Exception trace:"),
+        Some(b'a') => text.starts_with("at "),
+        Some(b'F') => text.starts_with("File \""),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -654,5 +783,154 @@ Cache cleared successfully.
         assert!(failure.lines.len() <= MAX_REGION);
         assert_eq!(failure.error_lines.last().unwrap().number, 10_000);
         assert_eq!(failure.total_lines, 10_000);
+    }
+
+    /// The gate must never hide a line the patterns would catch. Checked on
+    /// wording from the patterns themselves and, when present, on every line
+    /// of the shared logs and articles (real error messages in bulk).
+    #[test]
+    fn gate_agrees_with_the_patterns() {
+        fn check(text: &str) {
+            if may_match(text) {
+                // The gate let it through: both calls are the same.
+                return;
+            }
+            for level in [None, Some(Level::Warning), Some(Level::Info)] {
+                let line = LogLine {
+                    number: 1,
+                    text: text.to_string(),
+                    level,
+                    code: None,
+                };
+                assert_eq!(
+                    classify(&line, may_match(text)),
+                    classify(&line, true),
+                    "{text}"
+                );
+            }
+            assert!(!RETRY.is_match(text), "{text}");
+        }
+        for text in [
+            "[Foo\\BarException] x",
+            "[Error] x",
+            "Foo\\Bar\\BazError(code: 12): x",
+            "Exception in thread \"main\"",
+            "panic: boom",
+            "*** stop",
+            "make: *** [all] Error 2",
+            "Exception #3 (x)",
+            "2 exception(s):",
+            "exception 'X' with message 'y'",
+            "PHP Uncaught x",
+            "FATAL ERROR here",
+            "Parse Error: x",
+            "In Foo.php line 12:",
+            "NON-ZERO EXIT",
+            "it returned non-zero",
+            "Returned Exit Code 2",
+            "returned status: 1",
+            "EXITED WITH STATUS 3",
+            "exit code 1",
+            "Status Code: 5",
+            "return code 2",
+            "Command \"x\" FAILED",
+            "Step Failed",
+            "Error building project",
+            "Problem 1",
+            "could not be resolved to an installable set",
+            "Killed",
+            "process Killed",
+            "Out Of Memory",
+            "OOMKilled",
+            "oom-kill",
+            "SQLSTATE[HY000]",
+            "ERROR 2006 (HY000)",
+            "{\"error\":\"x\"}",
+            "Errors during compilation:",
+            "total errors count: 3",
+            "Segmentation Fault",
+            "core dumped",
+            "No space left on device",
+            "Allowed memory size of 1 bytes exhausted",
+            "Maximum execution time of 30 seconds exceeded",
+            "Maximum function nesting level",
+            "thread panicked at x",
+            "Traceback (most recent call last):",
+            "npm ERR! code 1",
+            "Unknown Error",
+            "error : x",
+            "An error occurred",
+            "Failing now",
+            "FAILURE",
+            "Couldn't",
+            "CANNOT",
+            "Can't",
+            "Unable to",
+            "Not Supported",
+            "UNSUPPORTED",
+            "Access Denied",
+            "Connection Refused",
+            "Not Found",
+            "No such file",
+            "Doesnt exist",
+            "does n't exist",
+            "Invalid",
+            "Timed Out",
+            "Exhausted",
+            "Exceeded",
+            "Out of range",
+            "Too Many",
+            "Gone Away",
+            "Aborting",
+            "Incompatible",
+            "Undefined",
+            "Not Allowed",
+            "Unrecognized",
+            "Conflicts",
+            "Missing",
+            "Blocked",
+            "Too Old",
+            "Expired",
+            "Doesn't Match",
+            "does not match",
+            "skipping missing x",
+            "0 errors",
+            "Successfully done.",
+            "SUCCEEDED",
+            "Completed",
+            "Finished",
+            "Done.",
+            "PASSED",
+            "Retrying",
+            "re-try",
+            "Retries",
+            "Attempt 2",
+            "Trying Again",
+            "Will Try",
+            "Now Trying",
+            "Just an ordinary line",
+            "Generating autoload files",
+        ] {
+            check(text);
+        }
+        let shared = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+        if !shared.is_dir() {
+            eprintln!(
+                "skipping the shared-data part: {} is absent",
+                shared.display()
+            );
+            return;
+        }
+        for entry in walkdir::WalkDir::new(&shared).into_iter().flatten() {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(entry.path()) else {
+                continue;
+            };
+            for line in String::from_utf8_lossy(&bytes).lines() {
+                check(line.trim());
+            }
+        }
     }
 }

@@ -61,7 +61,9 @@ impl<R: BufRead> Lines<R> {
     }
 
     fn process(&mut self, number: usize) {
-        let cleaned = clean_physical(&self.buf);
+        // Taken out for the call so that the cleaned text can borrow it.
+        let buf = std::mem::take(&mut self.buf);
+        let cleaned = clean_physical(&buf);
         match split_escaped(&cleaned) {
             Some(pieces) => {
                 for piece in pieces {
@@ -70,6 +72,8 @@ impl<R: BufRead> Lines<R> {
             }
             None => self.process_piece(number, &cleaned),
         }
+        drop(cleaned);
+        self.buf = buf;
     }
 
     fn process_piece(&mut self, number: usize, text: &str) {
@@ -120,7 +124,11 @@ impl<R: BufRead> Iterator for Lines<R> {
 /// Colours removed, invalid UTF-8 replaced, carriage returns resolved the way
 /// a terminal shows them: the text after the last `\r` overwrote what was
 /// before it (progress bars), so the last non-blank segment is kept.
-fn clean_physical(bytes: &[u8]) -> String {
+fn clean_physical(bytes: &[u8]) -> Cow<'_, str> {
+    if memchr::memchr2(0x1b, b'\r', bytes).is_none() {
+        // The common case: nothing to resolve, so no copy.
+        return String::from_utf8_lossy(bytes);
+    }
     let bytes: Cow<[u8]> = if memchr::memchr(0x1b, bytes).is_some() {
         Cow::Owned(strip_ansi_escapes::strip(bytes))
     } else {
@@ -137,7 +145,7 @@ fn clean_physical(bytes: &[u8]) -> String {
     };
     // Not truncated here: a JSON-escaped log is a whole log on one line; the
     // logical lines cut from it are truncated one by one.
-    text.to_string()
+    Cow::Owned(text.to_string())
 }
 
 fn truncate(text: &str) -> &str {
@@ -370,7 +378,7 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
         None => trimmed,
     };
 
-    if !(candidate.starts_with('[') || candidate.starts_with(|c: char| c.is_ascii_alphabetic())) {
+    if !may_start_with_level(candidate) {
         return prefix;
     }
     let Some(caps) = LEVEL_TOKEN.captures(candidate) else {
@@ -394,6 +402,23 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
         prefix.rest = candidate;
     }
     prefix
+}
+
+/// Cheap check before [`LEVEL_TOKEN`], which most lines (starting with a
+/// word) would otherwise run: an upper-case word needs three capitals at the
+/// start; a lower-case channel (`main.`) ends at the first `.` (its
+/// characters exclude dots) and three capitals follow it.
+fn may_start_with_level(candidate: &str) -> bool {
+    let bytes = candidate.as_bytes();
+    let capitals = |b: &[u8]| b.len() >= 3 && b[..3].iter().all(u8::is_ascii_uppercase);
+    match bytes.first() {
+        Some(b'[') => true,
+        Some(c) if c.is_ascii_uppercase() => capitals(bytes),
+        Some(c) if c.is_ascii_lowercase() => {
+            memchr::memchr(b'.', bytes).is_some_and(|dot| capitals(&bytes[dot + 1..]))
+        }
+        _ => false,
+    }
 }
 
 fn strip_platform(text: &str) -> Option<(Level, &str)> {
