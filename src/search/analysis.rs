@@ -3,6 +3,8 @@
 //! which installation-specific values are left out, so that a pasted error
 //! line matches the signature it came from.
 
+use std::collections::{HashMap, HashSet};
+
 use bm25::TokenEmbedder;
 
 use crate::rulebook::rule::WILDCARD;
@@ -86,6 +88,68 @@ pub(crate) fn phrase_tokens(text: &str) -> Vec<PhraseToken> {
     tokens
 }
 
+/// Stems and term ids of the words seen while building an index, each
+/// computed once: the same few thousand words recur across hundreds of
+/// rules, and stemming is most of the cost of analysis.
+#[derive(Default)]
+pub(crate) struct StemCache {
+    known: HashMap<String, (String, u32)>,
+}
+
+impl StemCache {
+    /// The stem and term id of a lower-cased word.
+    pub fn get(&mut self, word: &str) -> &(String, u32) {
+        if !self.known.contains_key(word) {
+            let stemmed = stem(word);
+            let id = term_id(&stemmed);
+            self.known.insert(word.to_string(), (stemmed, id));
+        }
+        &self.known[word]
+    }
+
+    /// Appends the terms of `text` to `out`, space-separated, as
+    /// `crate::text::terms` finds them; adds each word to `seen`.
+    pub fn append_terms(&mut self, text: &str, out: &mut String, seen: &mut HashSet<String>) {
+        // Split and lower-case as `crate::text::words` does, into one
+        // reused buffer rather than a new string per word.
+        let mut word = String::new();
+        for piece in text.split(|c: char| !c.is_alphanumeric()) {
+            if piece.is_empty() {
+                continue;
+            }
+            word.clear();
+            if piece.chars().any(char::is_uppercase) {
+                word.extend(piece.chars().flat_map(char::to_lowercase));
+            } else {
+                word.push_str(piece);
+            }
+            if word.len() > 1 && !is_stop_word(&word) && !word.chars().all(|c| c.is_ascii_digit()) {
+                out.push(' ');
+                out.push_str(&self.get(&word).0);
+            }
+            if !seen.contains(word.as_str()) {
+                seen.insert(word.clone());
+            }
+        }
+    }
+
+    /// `phrase_tokens`, with cached stems.
+    pub fn phrase_tokens(&mut self, text: &str, tokens: &mut Vec<PhraseToken>) {
+        for chunk in text.split_whitespace() {
+            if is_variable(chunk) {
+                continue;
+            }
+            for word in words(chunk) {
+                let content = word.chars().count() > 1 && !is_stop_word(&word);
+                tokens.push(PhraseToken {
+                    id: self.get(&word).1,
+                    content,
+                });
+            }
+        }
+    }
+}
+
 /// The number of content words in the longest run of `query` that occurs
 /// contiguously in `field`.
 pub(crate) fn longest_common_run(query: &[PhraseToken], field: &[PhraseToken]) -> usize {
@@ -121,20 +185,19 @@ pub(crate) fn with_identifier_parts(text: &str) -> String {
     let mut parts = String::new();
     for (start, end) in word_spans(text) {
         let word = &text[start..end];
-        let mut humps = Vec::new();
         let mut from = 0;
-        let chars: Vec<(usize, char)> = word.char_indices().collect();
-        for pair in chars.windows(2) {
-            let ((_, a), (at, b)) = (pair[0], pair[1]);
-            if a.is_lowercase() && b.is_uppercase() {
-                humps.push(&word[from..at]);
+        let mut previous_lower = false;
+        for (at, c) in word.char_indices() {
+            if previous_lower && c.is_uppercase() {
+                parts.push(' ');
+                parts.push_str(&word[from..at]);
                 from = at;
             }
+            previous_lower = c.is_lowercase();
         }
         if from > 0 {
-            humps.push(&word[from..]);
             parts.push(' ');
-            parts.push_str(&humps.join(" "));
+            parts.push_str(&word[from..]);
         }
     }
     if parts.is_empty() {
@@ -196,6 +259,19 @@ mod tests {
             "failed to open stream: /var/www/html/app/x.php in file 'Foo.php' line 205",
         );
         assert_eq!(template, pasted);
+    }
+
+    #[test]
+    fn cached_analysis_agrees_with_the_shared_one() {
+        let text = "Failed to open stream: /var/www/x.php in 'Foo.php' while deploying";
+        let mut cache = StemCache::default();
+        let mut tokens = Vec::new();
+        cache.phrase_tokens(text, &mut tokens);
+        assert_eq!(tokens, phrase_tokens(text));
+        let (mut out, mut seen) = (String::new(), HashSet::new());
+        cache.append_terms(text, &mut out, &mut seen);
+        assert_eq!(out.trim_start(), crate::text::terms(text).join(" "));
+        assert!(seen.contains("deploying"));
     }
 
     #[test]

@@ -33,16 +33,19 @@ pub(crate) enum Lookup {
 }
 
 impl Vocabulary {
-    /// `doc_words` yields, per rule, the distinct lower-cased words it uses.
-    pub fn build(doc_words: impl Iterator<Item = HashSet<String>>) -> Vocabulary {
+    /// `doc_words` yields, per rule, the distinct lower-cased words it uses;
+    /// `stem_of` stems a word (a cache while building an index).
+    pub fn build<'a>(
+        doc_words: impl Iterator<Item = &'a HashSet<String>>,
+        mut stem_of: impl FnMut(&str) -> String,
+    ) -> Vocabulary {
         let mut words: BTreeMap<String, (String, u32)> = BTreeMap::new();
         for doc in doc_words {
             for word in doc {
-                if let Some(entry) = words.get_mut(&word) {
+                if let Some(entry) = words.get_mut(word.as_str()) {
                     entry.1 += 1;
                 } else {
-                    let stemmed = stem(&word);
-                    words.insert(word, (stemmed, 1));
+                    words.insert(word.clone(), (stem_of(word), 1));
                 }
             }
         }
@@ -103,7 +106,7 @@ mod tests {
     use super::*;
 
     fn vocabulary() -> Vocabulary {
-        let docs = [
+        let docs: [HashSet<String>; 2] = [
             ["deployment", "fails", "account", "owner"]
                 .map(String::from)
                 .into(),
@@ -111,7 +114,7 @@ mod tests {
                 .map(String::from)
                 .into(),
         ];
-        Vocabulary::build(docs.into_iter())
+        Vocabulary::build(docs.iter(), stem)
     }
 
     #[test]

@@ -17,6 +17,11 @@
 //!   error;
 //! - **typos**: a query word the index does not know is replaced by the
 //!   closest known word within one or two edits;
+//! - **equivalents**: a query phrase listed in the domain vocabulary
+//!   (`knowledge/search-vocabulary.toml`: abbreviations and their expansions,
+//!   interchangeable words) also searches for its equivalents, at reduced
+//!   weight; a rule saying it another way covers that part of the query, and
+//!   phrases are also compared with one-word equivalents substituted;
 //! - **editions**: rules with near-identical titles from different files are
 //!   one article and one hit; the others are listed in [`Hit::also`].
 //!
@@ -39,6 +44,7 @@
 //! without re-analysing any text.
 
 mod analysis;
+mod equivalents;
 pub mod eval;
 mod fold;
 mod fuzzy;
@@ -52,12 +58,13 @@ use bm25::{Embedder, EmbedderBuilder, Embedding, Scorer, TokenEmbedding, Tokeniz
 use serde::{Deserialize, Serialize};
 
 use crate::rulebook::Rule;
-use crate::text::{is_stop_word, terms, words};
+use crate::text::{is_stop_word, words};
 
 use analysis::{
     content_bigrams, longest_common_run, phrase_tokens, term_id, with_identifier_parts,
-    PhraseToken, BREAK,
+    PhraseToken, StemCache, BREAK,
 };
+use equivalents::Equivalents;
 use fuzzy::{Lookup, Vocabulary};
 
 /// The parts of a rule scored apart, with how much a match in each counts.
@@ -82,12 +89,14 @@ impl Field {
     ];
 
     /// How much a BM25 match in this field counts. The title names the
-    /// problem; signatures are the error itself; steps mention many tools
-    /// and files in passing.
+    /// problem; steps mention many tools and files in passing. Signatures
+    /// count no more than the cause: a pasted error is recognised by the
+    /// phrase bonus, and their single words (error, exception, file) are
+    /// the least telling.
     fn weight(self) -> f64 {
         match self {
             Field::Title => 2.0,
-            Field::Signatures => 1.5,
+            Field::Signatures => 1.0,
             Field::Issue => 1.2,
             Field::Cause => 1.0,
             Field::Steps => 0.4,
@@ -95,25 +104,28 @@ impl Field {
         }
     }
 
-    fn text(self, rule: &Rule) -> String {
+    /// Appends the field's texts of `rule` to `out`, one per line.
+    fn write_text(self, rule: &Rule, out: &mut String) {
+        let mut put = |text: &str| {
+            out.push_str(text);
+            out.push('\n');
+        };
         match self {
-            Field::Title => rule.title.clone(),
-            Field::Signatures => rule.signatures.join("\n"),
+            Field::Title => put(&rule.title),
+            Field::Signatures => rule.signatures.iter().for_each(|s| put(s)),
             Field::Issue => {
                 let issue = &rule.issue;
-                let mut parts = vec![issue.text.as_str()];
-                parts.extend(issue.steps_to_reproduce.iter().map(String::as_str));
-                parts.push(&issue.expected);
-                parts.push(&issue.actual);
-                parts.join("\n")
+                put(&issue.text);
+                issue.steps_to_reproduce.iter().for_each(|s| put(s));
+                put(&issue.expected);
+                put(&issue.actual);
             }
-            Field::Cause => rule.cause.clone(),
-            Field::Steps => rule.steps.join("\n"),
+            Field::Cause => put(&rule.cause),
+            Field::Steps => rule.steps.iter().for_each(|s| put(s)),
             Field::Meta => {
-                let mut parts: Vec<&str> = rule.labels.iter().map(String::as_str).collect();
-                parts.extend(rule.keywords.iter().map(String::as_str));
-                parts.push(&rule.description);
-                parts.join("\n")
+                rule.labels.iter().for_each(|s| put(s));
+                rule.keywords.iter().for_each(|s| put(s));
+                put(&rule.description);
             }
         }
     }
@@ -157,6 +169,9 @@ mod tuning {
     pub const BIGRAM_BONUS: f64 = 0.3;
     /// Shortest run of content words that counts as a phrase.
     pub const PHRASE_MIN_RUN: usize = 3;
+    /// An equivalent phrase (see `equivalents`) counts for this much of
+    /// the typed one in BM25; for coverage it counts fully.
+    pub const EXPANSION_WEIGHT: f64 = 0.8;
     pub const K1: f32 = 1.2;
     pub const B: f32 = 0.75;
 }
@@ -240,22 +255,45 @@ pub enum QueryError {
     Stale { indexed: usize, given: usize },
 }
 
-/// A query word after analysis.
+/// A query word after analysis, or a word of an equivalent phrase.
 #[derive(Debug, Clone)]
 struct QueryTerm {
     id: u32,
     stem: String,
     weight: f64,
+    /// Typed (or corrected from a typed word) rather than brought in by an
+    /// equivalent; only typed terms make up the query's information.
+    typed: bool,
+}
+
+/// An equivalent phrase added to the query: rules matching it cover the
+/// typed phrase it stands for.
+#[derive(Debug, Clone)]
+struct Expansion {
+    /// Indices into the query terms of the typed phrase.
+    typed: Vec<usize>,
+    /// Indices into the query terms of the equivalent phrase.
+    alternative: Vec<usize>,
 }
 
 impl SearchIndex {
     pub fn build(rules: &[Rule]) -> SearchIndex {
+        let mut cache = StemCache::default();
         let mut rule_terms: Vec<HashSet<u32>> = vec![HashSet::new(); rules.len()];
+        let mut rule_words: Vec<HashSet<String>> = vec![HashSet::new(); rules.len()];
         let mut fields = Vec::with_capacity(Field::ALL.len());
+        let mut text = String::new();
         for field in Field::ALL {
             let analysed: Vec<String> = rules
                 .iter()
-                .map(|r| terms(&with_identifier_parts(&field.text(r))).join(" "))
+                .zip(&mut rule_words)
+                .map(|(rule, seen)| {
+                    text.clear();
+                    field.write_text(rule, &mut text);
+                    let mut out = String::new();
+                    cache.append_terms(&with_identifier_parts(&text), &mut out, seen);
+                    out
+                })
                 .collect();
             let total: usize = analysed
                 .iter()
@@ -302,14 +340,13 @@ impl SearchIndex {
                                     content: false,
                                 });
                             }
-                            tokens.extend(phrase_tokens(text));
+                            cache.phrase_tokens(text, &mut tokens);
                         }
                         tokens
                     })
                     .collect()
             })
             .collect();
-
         let bigrams = phrases
             .iter()
             .map(|fields| {
@@ -320,21 +357,7 @@ impl SearchIndex {
             })
             .collect();
 
-        let all_text: Vec<String> = rules
-            .iter()
-            .map(|r| {
-                Field::ALL
-                    .iter()
-                    .map(|f| f.text(r))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-            .collect();
-        let vocabulary = Vocabulary::build(
-            all_text
-                .iter()
-                .map(|text| words(&with_identifier_parts(text)).collect::<HashSet<String>>()),
-        );
+        let vocabulary = Vocabulary::build(rule_words.iter(), |w| cache.get(w).0.clone());
 
         SearchIndex {
             rule_count: rules.len(),
@@ -362,15 +385,20 @@ impl SearchIndex {
                 given: rules.len(),
             });
         }
-        let query_terms = self.analyse(query);
+        let (query_terms, expansions) = self.analyse(query);
         let query_phrase = phrase_tokens(query);
         let phrase_content = query_phrase.iter().filter(|t| t.content).count();
         if query_terms.is_empty() && phrase_content == 0 {
             return Err(QueryError::Empty);
         }
 
-        let mut scores = self.bm25(&query_terms);
-        self.add_phrase_bonus(&mut scores, &query_phrase, phrase_content);
+        let mut scores = self.bm25(&query_terms, &expansions);
+        self.add_phrase_bonus(
+            &mut scores,
+            &query_phrase,
+            phrase_content,
+            &substitutions(&query_terms, &expansions),
+        );
 
         let mut ranked: Vec<(usize, f64)> = scores
             .into_iter()
@@ -408,10 +436,13 @@ impl SearchIndex {
         Ok(hits)
     }
 
-    /// The query's distinct terms: typed words the index knows, and the
-    /// closest known word for those it does not.
-    fn analyse(&self, query: &str) -> Vec<QueryTerm> {
+    /// The query's distinct terms: typed words the index knows, the closest
+    /// known word for those it does not, and the words of equivalent
+    /// phrases (see `equivalents`).
+    fn analyse(&self, query: &str) -> (Vec<QueryTerm>, Vec<Expansion>) {
         let mut found: Vec<QueryTerm> = Vec::new();
+        // The typed terms in order, as indices into `found`, for phrases.
+        let mut sequence: Vec<usize> = Vec::new();
         for word in words(&with_identifier_parts(query)) {
             if word.chars().count() < 2
                 || is_stop_word(&word)
@@ -424,18 +455,90 @@ impl SearchIndex {
                 Lookup::Corrected { stem, distance, .. } => {
                     (stem, tuning::CORRECTED_WEIGHT[distance.min(2)])
                 }
-                Lookup::Unknown => continue,
+                Lookup::Unknown => (crate::text::stem(&word), 0.0),
             };
-            match found.iter_mut().find(|t| t.stem == stem) {
-                Some(term) => term.weight = term.weight.max(weight),
-                None => found.push(QueryTerm {
-                    id: term_id(&stem),
-                    stem,
-                    weight,
-                }),
+            let at = match found.iter().position(|t| t.stem == stem) {
+                Some(at) => {
+                    found[at].weight = found[at].weight.max(weight);
+                    at
+                }
+                None => {
+                    found.push(QueryTerm {
+                        id: term_id(&stem),
+                        stem,
+                        weight,
+                        typed: true,
+                    });
+                    found.len() - 1
+                }
+            };
+            sequence.push(at);
+        }
+        let stems: Vec<String> = sequence.iter().map(|&i| found[i].stem.clone()).collect();
+        let alternatives = Equivalents::bundled().alternatives(&stems);
+        // A word the index does not know but an equivalent of which it does
+        // ("msi" where articles spell it out) is information all the same.
+        for alternative in &alternatives {
+            for &p in &alternative.found {
+                let term = &mut found[sequence[p]];
+                if term.weight == 0.0 {
+                    term.weight = 1.0;
+                }
             }
         }
-        found
+        let mut expansions = Vec::new();
+        for alternative in alternatives {
+            let typed: Vec<usize> = alternative.found.iter().map(|&p| sequence[p]).collect();
+            let mut indices = Vec::new();
+            for stem in alternative.terms {
+                let id = term_id(stem);
+                if !self.rule_frequency.contains_key(&id) {
+                    continue;
+                }
+                let weight = tuning::EXPANSION_WEIGHT
+                    * typed.iter().map(|&t| found[t].weight).fold(1.0, f64::min);
+                let at = match found.iter().position(|t| t.id == id) {
+                    Some(at) => at,
+                    None => {
+                        found.push(QueryTerm {
+                            id,
+                            stem: stem.clone(),
+                            weight,
+                            typed: false,
+                        });
+                        found.len() - 1
+                    }
+                };
+                indices.push(at);
+            }
+            if !indices.is_empty() && indices.len() == alternative.terms.len() {
+                expansions.push(Expansion {
+                    typed,
+                    alternative: indices,
+                });
+            }
+        }
+        // Unknown words stayed only to find phrases; equivalent words of
+        // them that the index knows were added above.
+        let kept: Vec<usize> = (0..found.len())
+            .filter(|&i| found[i].weight > 0.0)
+            .collect();
+        let remap = |i: usize| kept.iter().position(|&k| k == i);
+        let expansions = expansions
+            .into_iter()
+            .filter_map(|e| {
+                Some(Expansion {
+                    typed: e.typed.iter().filter_map(|&i| remap(i)).collect(),
+                    alternative: e
+                        .alternative
+                        .iter()
+                        .map(|&i| remap(i))
+                        .collect::<Option<Vec<_>>>()?,
+                })
+            })
+            .collect();
+        let found = kept.iter().map(|&i| found[i].clone()).collect();
+        (found, expansions)
     }
 
     fn scorers(&self) -> &[Scorer<usize, u32>] {
@@ -467,41 +570,76 @@ impl SearchIndex {
     }
 
     /// Per rule: the weighted sum of per-field BM25, damped by coverage.
-    fn bm25(&self, query_terms: &[QueryTerm]) -> Vec<f64> {
+    fn bm25(&self, query_terms: &[QueryTerm], expansions: &[Expansion]) -> Vec<f64> {
         let mut sums = vec![0.0; self.rule_count];
-        let mut matched = vec![0.0; self.rule_count];
-        let information: f64 = query_terms.iter().map(|t| self.idf(t.id) * t.weight).sum();
-        for term in query_terms {
+        let info = |t: &QueryTerm| self.idf(t.id) * t.weight;
+        let information: f64 = query_terms.iter().filter(|t| t.typed).map(info).sum();
+        // Per term, per rule: whether any field matched.
+        let mut matches = vec![vec![false; self.rule_count]; query_terms.len()];
+        for (term, matched) in query_terms.iter().zip(&mut matches) {
             let embedding = Embedding(vec![TokenEmbedding {
                 index: term.id,
                 value: 1.0,
             }]);
-            let mut seen = HashSet::new();
             for (field, scorer) in self.fields.iter().zip(self.scorers()) {
                 for hit in scorer.matches(&embedding) {
                     sums[hit.id] += field.field.weight() * term.weight * f64::from(hit.score);
-                    if seen.insert(hit.id) {
-                        matched[hit.id] += self.idf(term.id) * term.weight;
-                    }
+                    matched[hit.id] = true;
                 }
             }
         }
-        sums.iter()
-            .zip(&matched)
-            .map(|(&sum, &got)| {
+        (0..self.rule_count)
+            .map(|rule| {
+                let mut got: f64 = query_terms
+                    .iter()
+                    .zip(&matches)
+                    .filter(|(t, m)| t.typed && m[rule])
+                    .map(|(t, _)| info(t))
+                    .sum();
+                // A rule saying the typed phrase another way covers it.
+                for expansion in expansions {
+                    let idf_of = |i: &usize| self.idf(query_terms[*i].id);
+                    let total: f64 = expansion.alternative.iter().map(idf_of).sum();
+                    let said: f64 = expansion
+                        .alternative
+                        .iter()
+                        .filter(|&&i| matches[i][rule])
+                        .map(idf_of)
+                        .sum();
+                    let typed: f64 = expansion.typed.iter().map(|&i| info(&query_terms[i])).sum();
+                    let typed_got: f64 = expansion
+                        .typed
+                        .iter()
+                        .filter(|&&i| matches[i][rule])
+                        .map(|&i| info(&query_terms[i]))
+                        .sum();
+                    if total > 0.0 {
+                        got += (typed * said / total - typed_got).max(0.0);
+                    }
+                }
                 let coverage = if information > 0.0 {
-                    got / information
+                    (got / information).min(1.0)
                 } else {
                     0.0
                 };
-                sum * (tuning::COVERAGE_FLOOR
-                    + (1.0 - tuning::COVERAGE_FLOOR) * coverage.powf(tuning::COVERAGE_POWER))
+                sums[rule]
+                    * (tuning::COVERAGE_FLOOR
+                        + (1.0 - tuning::COVERAGE_FLOOR) * coverage.powf(tuning::COVERAGE_POWER))
             })
             .collect()
     }
 
     /// Raises rules whose texts contain a long run of the query's words.
-    fn add_phrase_bonus(&self, scores: &mut [f64], query: &[PhraseToken], content: usize) {
+    /// The query is also read with each one-word equivalent in place of the
+    /// word it stands for ("not showing" as "not displayed"); the best
+    /// reading counts.
+    fn add_phrase_bonus(
+        &self,
+        scores: &mut [f64],
+        query: &[PhraseToken],
+        content: usize,
+        substitutions: &[(u32, u32)],
+    ) {
         if content < 2 {
             return;
         }
@@ -515,27 +653,60 @@ impl SearchIndex {
             candidates.truncate(tuning::PHRASE_CANDIDATES);
         }
         let needed = tuning::PHRASE_MIN_RUN.min(content);
-        let query_bigrams = content_bigrams(query);
+        let mut readings = vec![query.to_vec()];
+        for &(from, to) in substitutions {
+            let reading: Vec<PhraseToken> = query
+                .iter()
+                .map(|t| PhraseToken {
+                    id: if t.id == from { to } else { t.id },
+                    content: t.content,
+                })
+                .collect();
+            readings.push(reading);
+        }
+        let readings: Vec<(Vec<PhraseToken>, Vec<u64>)> = readings
+            .into_iter()
+            .map(|r| {
+                let bigrams = content_bigrams(&r);
+                (r, bigrams)
+            })
+            .collect();
         for rule in candidates {
             let mut strongest = 0.0f64;
-            for (tokens, weight) in self.phrases[rule].iter().zip(PHRASE_WEIGHTS) {
-                let run = longest_common_run(query, tokens);
-                if run >= needed {
-                    let share = run as f64 / content as f64;
-                    strongest = strongest.max(weight * share * share);
+            let mut bigram_share = 0.0f64;
+            for (reading, query_bigrams) in &readings {
+                for (tokens, weight) in self.phrases[rule].iter().zip(PHRASE_WEIGHTS) {
+                    let run = longest_common_run(reading, tokens);
+                    if run >= needed {
+                        let share = run as f64 / content as f64;
+                        strongest = strongest.max(weight * share * share);
+                    }
+                }
+                if !query_bigrams.is_empty() {
+                    let found = query_bigrams
+                        .iter()
+                        .filter(|b| self.bigrams[rule].binary_search(b).is_ok())
+                        .count();
+                    bigram_share = bigram_share.max(found as f64 / query_bigrams.len() as f64);
                 }
             }
             scores[rule] += tuning::PHRASE_BONUS * scale * strongest;
-            if !query_bigrams.is_empty() {
-                let found = query_bigrams
-                    .iter()
-                    .filter(|b| self.bigrams[rule].binary_search(b).is_ok())
-                    .count();
-                let share = found as f64 / query_bigrams.len() as f64;
-                scores[rule] += tuning::BIGRAM_BONUS * scale * share;
-            }
+            scores[rule] += tuning::BIGRAM_BONUS * scale * bigram_share;
         }
     }
+}
+
+/// One-word equivalents of typed words, as (typed term id, equivalent id).
+fn substitutions(query_terms: &[QueryTerm], expansions: &[Expansion]) -> Vec<(u32, u32)> {
+    expansions
+        .iter()
+        .filter_map(|e| match (e.typed.as_slice(), e.alternative.as_slice()) {
+            ([typed], [alternative]) => {
+                Some((query_terms[*typed].id, query_terms[*alternative].id))
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

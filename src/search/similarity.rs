@@ -15,14 +15,15 @@ impl SearchIndex {
         if rules.len() != self.rule_count {
             return Vec::new();
         }
-        let terms = self.analyse(text);
+        let (terms, expansions) = self.analyse(text);
         let phrase = super::analysis::phrase_tokens(text);
         let content = phrase.iter().filter(|t| t.content).count();
         if terms.is_empty() && content == 0 {
             return Vec::new();
         }
-        let mut scores = self.bm25(&terms);
-        self.add_phrase_bonus(&mut scores, &phrase, content);
+        let mut scores = self.bm25(&terms, &expansions);
+        let substitutions = super::substitutions(&terms, &expansions);
+        self.add_phrase_bonus(&mut scores, &phrase, content, &substitutions);
         scores
             .into_iter()
             .enumerate()
