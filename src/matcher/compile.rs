@@ -353,9 +353,13 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
             None => unanchored.push(ci),
         }
     }
+    // A DFA: it is run on every line of the log, and a few thousand anchor
+    // words make a DFA of modest size that searches several times faster
+    // than the default NFA.
     let anchors = AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
         .match_kind(MatchKind::Standard)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&anchor_words)
         .map_err(|e| CompileError::Automaton(e.to_string()))?;
 

@@ -109,7 +109,14 @@ impl Matcher {
         scan.lines += 1;
         let c = &self.compiled;
         let mut tested: Vec<usize> = Vec::new();
-        for m in c.anchors.find_overlapping_iter(text) {
+        // Most lines hold no anchor word: a plain search (with its fast
+        // prefilter) rules them out before the slower overlapping search.
+        let overlapping = if c.anchors.is_match(text) {
+            Some(c.anchors.find_overlapping_iter(text))
+        } else {
+            None
+        };
+        for m in overlapping.into_iter().flatten() {
             for &ci in &c.anchored[m.pattern().as_usize()] {
                 if tested.contains(&ci) {
                     continue;
