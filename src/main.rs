@@ -351,6 +351,22 @@ fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, Failure> {
         eprintln!("{p}");
     }
     if problems == 0 {
+        // Only rules that load can be run: examples against the real matcher.
+        let texts: Vec<String> = parsed.iter().map(|(_, t, _)| t.clone()).collect();
+        let loaded = parsed
+            .iter()
+            .map(|(name, _, rule)| LoadedRule {
+                rule: rule.clone(),
+                origin: name.clone(),
+            })
+            .collect();
+        let engine = triage::diagnose::Engine::new(loaded)?;
+        for p in triage::ruletest::contradictions(&engine, &texts) {
+            problems += 1;
+            eprintln!("{p}");
+        }
+    }
+    if problems == 0 {
         println!("{} rules, no problems", parsed.len());
         Ok(0)
     } else {

@@ -104,3 +104,40 @@ fn failure(
         message,
     }
 }
+
+/// Must-match examples that the real matcher gives to another rule: the two
+/// rules contradict each other (`triage lint`). `texts` are the rule files'
+/// texts, in the engine's rule order, to point at the example's line.
+pub fn contradictions(engine: &Engine, texts: &[String]) -> Vec<crate::rulebook::lint::Problem> {
+    let mut out = Vec::new();
+    for (i, rule) in engine.rules.iter().enumerate() {
+        for example in &rule.examples.must_match {
+            let Ok(d) = diagnose::diagnose(engine, example.as_bytes(), 3) else {
+                continue;
+            };
+            let Some(top) = d.diagnoses.first() else {
+                continue;
+            };
+            if top.id == rule.id {
+                continue;
+            }
+            let first = example.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let line = texts
+                .get(i)
+                .and_then(|t| {
+                    t.lines()
+                        .position(|l| !first.is_empty() && l.contains(first.trim()))
+                })
+                .map_or(1, |n| n + 1);
+            out.push(crate::rulebook::lint::Problem {
+                file: engine.origins[i].clone(),
+                line,
+                message: format!(
+                    "match example of {} is diagnosed as {} instead: the two rules' symptoms overlap",
+                    rule.id, top.id
+                ),
+            });
+        }
+    }
+    out
+}
