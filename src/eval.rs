@@ -32,7 +32,7 @@ struct LabelFile {
     #[serde(default)]
     case: Vec<Case>,
     #[serde(default)]
-    query: Vec<Query>,
+    query: Vec<crate::search::eval::QueryCase>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,14 +43,6 @@ pub struct Case {
     pub expect: Vec<String>,
     #[serde(default)]
     pub theme: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct Query {
-    pub id: String,
-    pub text: String,
-    #[serde(default)]
-    pub expect: Vec<String>,
 }
 
 /// A labelled item the engine got wrong, with what it said instead.
@@ -76,18 +68,9 @@ pub struct CaseReport {
     pub false_alarms: Vec<Miss>,
 }
 
-#[derive(Debug, Default, Serialize)]
-pub struct QueryReport {
-    pub labelled: usize,
-    pub top1: usize,
-    pub top3: usize,
-    pub mrr10: f64,
-    pub misses: Vec<Miss>,
-}
-
 pub enum Report {
     Cases(CaseReport),
-    Queries(QueryReport),
+    Queries(crate::search::eval::QueryEvalReport),
 }
 
 pub fn share(n: usize, of: usize) -> f64 {
@@ -125,7 +108,11 @@ pub fn run(engine: &Engine, path: &Path) -> Result<Report, EvalError> {
         let base = path.parent().unwrap_or(Path::new("."));
         Ok(Report::Cases(eval_cases(engine, base, &file.case)?))
     } else {
-        Ok(Report::Queries(eval_queries(engine, &file.query)))
+        Ok(Report::Queries(crate::search::eval::eval_queries(
+            &engine.index,
+            &engine.rules,
+            &file.query,
+        )))
     }
 }
 
@@ -178,50 +165,4 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
         }
     }
     Ok(report)
-}
-
-pub fn eval_queries(engine: &Engine, queries: &[Query]) -> QueryReport {
-    let mut report = QueryReport::default();
-    let mut rr_sum = 0.0;
-    for q in queries.iter().filter(|q| !q.expect.is_empty()) {
-        report.labelled += 1;
-        let hits = engine
-            .index
-            .search(&engine.rules, &q.text, 10)
-            .unwrap_or_default();
-        let ids: Vec<Vec<&str>> = hits
-            .iter()
-            .map(|h| {
-                std::iter::once(h.rule)
-                    .chain(h.also.iter().copied())
-                    .map(|r| engine.rules[r].id.as_str())
-                    .collect()
-            })
-            .collect();
-        let rank = ids
-            .iter()
-            .position(|group| group.iter().any(|id| q.expect.iter().any(|e| e == id)));
-        if rank == Some(0) {
-            report.top1 += 1;
-        }
-        if rank.is_some_and(|r| r < 3) {
-            report.top3 += 1;
-        }
-        if let Some(r) = rank {
-            rr_sum += 1.0 / (r as f64 + 1.0);
-        }
-        if rank != Some(0) {
-            report.misses.push(Miss {
-                id: q.id.clone(),
-                expected: q.expect.clone(),
-                predicted: ids.iter().take(3).map(|g| g[0].to_string()).collect(),
-            });
-        }
-    }
-    report.mrr10 = if report.labelled == 0 {
-        0.0
-    } else {
-        rr_sum / report.labelled as f64
-    };
-    report
 }

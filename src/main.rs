@@ -165,22 +165,22 @@ fn below(name: &str, value: f64, min: Option<f64>, failed: &mut Vec<String>) {
     }
 }
 
+fn print_miss(id: &str, expected: &[String], got: &[String]) {
+    let got = if got.is_empty() {
+        "nothing".to_string()
+    } else {
+        got.join(", ")
+    };
+    println!("miss {id}: expected {} got {got}", expected.join(" | "));
+}
+
 fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Result<u8, Failure> {
     use triage::eval::{share, Report};
     let mut failed = Vec::new();
     match triage::eval::run(engine, file)? {
         Report::Cases(r) => {
             for m in &r.misses {
-                println!(
-                    "miss {}: expected {} got {}",
-                    m.id,
-                    m.expected.join(" | "),
-                    if m.predicted.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        m.predicted.join(", ")
-                    }
-                );
+                print_miss(&m.id, &m.expected, &m.predicted);
             }
             for m in &r.false_alarms {
                 println!("false alarm {}: diagnosed {}", m.id, m.predicted.join(", "));
@@ -200,25 +200,16 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
         }
         Report::Queries(r) => {
             for m in &r.misses {
-                println!(
-                    "miss {}: expected {} got {}",
-                    m.id,
-                    m.expected.join(" | "),
-                    if m.predicted.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        m.predicted.join(", ")
-                    }
-                );
+                print_miss(&m.id, &m.expect, &m.got);
             }
-            let (top1, top3) = (share(r.top1, r.labelled), share(r.top3, r.labelled));
+            let (top1, top3) = (r.top1, r.top3);
             println!(
                 "labelled queries: {}  top-1: {} ({})  top-3: {} ({})  MRR@10: {:.3}",
-                r.labelled,
+                r.evaluated,
                 pct(top1),
-                r.top1,
+                (top1 * r.evaluated as f64).round(),
                 pct(top3),
-                r.top3,
+                (top3 * r.evaluated as f64).round(),
                 r.mrr10
             );
             below("top-1", top1, t.top1, &mut failed);

@@ -82,6 +82,20 @@ pub struct Scan {
     lines: usize,
 }
 
+impl Scan {
+    /// Keep the last line a check matched: a later failure outweighs an
+    /// earlier one the run recovered from.
+    fn record(&mut self, check: usize, line: usize, text: &str) {
+        self.hits.insert(
+            check,
+            FullHit {
+                line,
+                text: text.to_string(),
+            },
+        );
+    }
+}
+
 pub struct Matcher {
     compiled: Compiled,
     rule_count: usize,
@@ -123,25 +137,13 @@ impl Matcher {
                 }
                 tested.push(ci);
                 if c.checks[ci].regex().is_match(text) {
-                    scan.hits.insert(
-                        ci,
-                        FullHit {
-                            line: number,
-                            text: text.to_string(),
-                        },
-                    );
+                    scan.record(ci, number, text);
                 }
             }
         }
         for &ci in &c.unanchored {
             if c.checks[ci].regex().is_match(text) {
-                scan.hits.insert(
-                    ci,
-                    FullHit {
-                        line: number,
-                        text: text.to_string(),
-                    },
-                );
+                scan.record(ci, number, text);
             }
         }
     }
