@@ -128,18 +128,30 @@ impl<'e> Pass<'e> {
             let mut line = line?;
             last = line.number;
             line.number += self.offset;
-            self.engine
-                .matcher
-                .scan(&mut self.scan, line.number, &line.text);
             self.finder.push(&line);
         }
         self.offset += last;
         Ok(())
     }
 
-    fn finish(self, top: usize) -> Diagnosis {
+    fn finish(mut self, top: usize) -> Diagnosis {
         let engine = self.engine;
         let failure = self.finder.finish();
+        // Signatures are matched on the failure only: its region and its
+        // error lines (both bounded). Evidence elsewhere in a long log is
+        // what the run got past, and reading every line through every
+        // signature made diagnose several times slower than the failure
+        // finder alone.
+        if let Some(f) = &failure {
+            let mut lines: Vec<&log::LogLine> = f.lines.iter().chain(&f.error_lines).collect();
+            // Logical lines of one physical line (a JSON-escaped log) share
+            // a number, so the text is part of what makes a line unique.
+            lines.sort_by(|a, b| a.number.cmp(&b.number).then_with(|| a.text.cmp(&b.text)));
+            lines.dedup_by(|a, b| a.number == b.number && a.text == b.text);
+            for l in lines {
+                engine.matcher.scan(&mut self.scan, l.number, &l.text);
+            }
+        }
         let region = failure.as_ref().map(|f| FailureRegion {
             error_lines: f
                 .error_lines

@@ -1,9 +1,10 @@
 //! Failure -> scored candidates.
 //!
-//! Two passes of very different cost: `scan` sees every line of the log once
-//! and records full signature matches (cheap: one automaton, regex only on
-//! anchored lines); `rank` looks only at the bounded failure region for
-//! partial matches, error codes and text similarity, then scores each rule.
+//! Two steps: `scan` records full signature matches on a line (all rules at
+//! once: one automaton, regex only on lines holding an anchor word; the
+//! diagnose stage feeds it the bounded failure region and error lines);
+//! `rank` adds partial matches, error codes and text similarity, then scores
+//! each rule.
 
 pub mod compile;
 
