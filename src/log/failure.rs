@@ -509,10 +509,8 @@ const TRIGGERS: &[&str] = &[
 ];
 
 static GATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    // A DFA: it runs on every line of the log, and the word list is small.
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(TRIGGERS)
         .expect("trigger words")
 });
