@@ -21,7 +21,7 @@ pub struct Rule {
     pub labels: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub products: Vec<String>,
-    /// build | deploy | post-deploy | install | upgrade | composer | runtime
+    /// The stage of the run where the failure shows: build, deploy, install ...
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub stage: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
