@@ -56,8 +56,8 @@ pub fn text(d: &Diagnosis) -> String {
                 styled(
                     GOOD,
                     &format!(
-                        "No failure found in {} lines: nothing to diagnose.",
-                        d.lines
+                        "No failure found in {}: nothing to diagnose.",
+                        line_count(d.lines)
                     )
                 )
             ));
@@ -119,6 +119,14 @@ fn finding_body(out: &mut String, f: &Finding) {
     }
 }
 
+fn line_count(n: usize) -> String {
+    if n == 1 {
+        "1 line".to_string()
+    } else {
+        format!("{n} lines")
+    }
+}
+
 fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
@@ -168,8 +176,8 @@ pub fn markdown(d: &Diagnosis) -> String {
         }
         None if d.failure.is_empty() => {
             out.push_str(&format!(
-                "### No failure found\n\n{} lines read; nothing to diagnose.\n",
-                d.lines
+                "### No failure found\n\n{} read; nothing to diagnose.\n",
+                line_count(d.lines)
             ));
         }
         None => {
