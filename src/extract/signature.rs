@@ -96,15 +96,6 @@ pub fn strip_prefix(line: &str) -> &str {
     }
 }
 
-/// The error code a tool printed after the level (`CRITICAL: [11] ...`).
-pub fn error_code(line: &str) -> Option<String> {
-    static CODE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?:DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL):\s*\[(\d{1,5})\]")
-            .expect("static code regex")
-    });
-    CODE.captures(line).map(|c| c[1].to_string())
-}
-
 /// Turn one line of quoted error text into a template, or `None` when too
 /// little literal text is left to recognise it by.
 pub fn template(line: &str) -> Option<String> {
@@ -250,15 +241,6 @@ mod tests {
         assert_eq!(template("Error: 42"), None);
         assert_eq!(template("df -h"), None);
         assert_eq!(template("   "), None);
-    }
-
-    #[test]
-    fn error_code_after_level() {
-        assert_eq!(
-            error_code("[2020-01-01 00:00:00] CRITICAL: [11] Command failed").as_deref(),
-            Some("11")
-        );
-        assert_eq!(error_code("ERROR: something"), None);
     }
 
     #[test]
