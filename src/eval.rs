@@ -101,6 +101,11 @@ fn load(path: &Path) -> Result<LabelFile, EvalError> {
     Ok(file)
 }
 
+/// The labelled queries of a file in the `queries.toml` format.
+pub fn load_queries(path: &Path) -> Result<Vec<crate::search::eval::QueryCase>, EvalError> {
+    Ok(load(path)?.query)
+}
+
 /// Run the labelled file at `path` (cases or queries) against `engine`.
 pub fn run(engine: &Engine, path: &Path) -> Result<Report, EvalError> {
     let file = load(path)?;

@@ -8,9 +8,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use triage::eval::load_queries;
 use triage::ingest::{ingest, IngestOptions};
 use triage::rulebook::load_dir;
-use triage::search::eval::{eval_queries, load_queries};
+use triage::search::eval::eval_queries;
 use triage::search::SearchIndex;
 use triage::Rule;
 
@@ -36,14 +37,14 @@ fn corpus_rules(shared: &Path) -> Option<Vec<Rule>> {
         |_, _| {},
     )
     .expect("ingest of the shared corpus");
-    if report.rules_written() == 0 {
-        eprintln!(
-            "SKIP search_eval: ingest produced no rules ({} errors, first: {:?})",
-            report.errors.len(),
-            report.errors.first()
-        );
-        return None;
-    }
+    // The corpus is present: an ingest that yields nothing is a failure,
+    // not a reason to skip.
+    assert!(
+        report.rules_written() > 0,
+        "ingest produced no rules ({} errors, first: {:?})",
+        report.errors.len(),
+        report.errors.first()
+    );
     Some(load_rules(out.path()))
 }
 

@@ -1,8 +1,6 @@
 //! Measures search on labelled queries (`eval/queries.toml`): top-1, top-3
 //! and mean reciprocal rank over the first ten hits.
 
-use std::path::Path;
-
 use serde::Deserialize;
 
 use crate::rulebook::Rule;
@@ -23,39 +21,6 @@ pub struct QueryCase {
     pub confidence: String,
     #[serde(default)]
     pub why: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct QueryFile {
-    #[serde(default)]
-    query: Vec<QueryCase>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum EvalError {
-    #[error("{path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("{path}: {source}")]
-    Parse {
-        path: String,
-        source: toml::de::Error,
-    },
-}
-
-/// The labelled queries of a `queries.toml` file.
-pub fn load_queries(path: &Path) -> Result<Vec<QueryCase>, EvalError> {
-    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let file: QueryFile = toml::from_str(&text).map_err(|source| EvalError::Parse {
-        path: path.display().to_string(),
-        source,
-    })?;
-    Ok(file.query)
 }
 
 /// A labelled query whose right article was not ranked first.
