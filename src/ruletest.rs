@@ -7,10 +7,14 @@ use crate::diagnose::{self, Engine};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExampleFailure {
     pub rule_id: String,
+    /// Index of the rule in the engine.
+    pub rule: usize,
     pub origin: String,
     pub kind: &'static str,
     pub example: String,
     pub message: String,
+    /// For a must-match example won by another rule: that rule's id.
+    pub diagnosed_as: Option<String>,
 }
 
 impl std::fmt::Display for ExampleFailure {
@@ -37,7 +41,15 @@ pub struct TestReport {
 pub fn run(engine: &Engine) -> TestReport {
     let mut report = TestReport::default();
     for (i, rule) in engine.rules.iter().enumerate() {
-        let origin = &engine.origins[i];
+        let failure = |kind, example: &str, message: String, diagnosed_as| ExampleFailure {
+            rule_id: rule.id.clone(),
+            rule: i,
+            origin: engine.origins[i].clone(),
+            kind,
+            example: example.to_string(),
+            message,
+            diagnosed_as,
+        };
         for example in &rule.examples.must_match {
             report.examples += 1;
             let d = match diagnose::diagnose(engine, example.as_bytes(), 3) {
@@ -45,22 +57,19 @@ pub fn run(engine: &Engine) -> TestReport {
                 Err(e) => {
                     report
                         .failures
-                        .push(failure(rule, origin, "match", example, e.to_string()));
+                        .push(failure("match", example, e.to_string(), None));
                     continue;
                 }
             };
             match d.diagnoses.first() {
                 Some(top) if top.id == rule.id => {}
                 Some(top) => report.failures.push(failure(
-                    rule,
-                    origin,
                     "match",
                     example,
                     format!("diagnosed as {} instead", top.id),
+                    Some(top.id.clone()),
                 )),
                 None => report.failures.push(failure(
-                    rule,
-                    origin,
                     "match",
                     example,
                     if d.failure.is_empty() {
@@ -68,6 +77,7 @@ pub fn run(engine: &Engine) -> TestReport {
                     } else {
                         "no rule reached medium confidence".into()
                     },
+                    None,
                 )),
             }
         }
@@ -76,11 +86,10 @@ pub fn run(engine: &Engine) -> TestReport {
             if let Ok(d) = diagnose::diagnose(engine, example.as_bytes(), 10) {
                 if d.diagnoses.iter().any(|f| f.id == rule.id) {
                     report.failures.push(failure(
-                        rule,
-                        origin,
                         "no_match",
                         example,
                         "the rule fired".into(),
+                        None,
                     ));
                 }
             }
@@ -89,55 +98,31 @@ pub fn run(engine: &Engine) -> TestReport {
     report
 }
 
-fn failure(
-    rule: &crate::rulebook::Rule,
-    origin: &str,
-    kind: &'static str,
-    example: &str,
-    message: String,
-) -> ExampleFailure {
-    ExampleFailure {
-        rule_id: rule.id.clone(),
-        origin: origin.to_string(),
-        kind,
-        example: example.to_string(),
-        message,
-    }
-}
-
 /// Must-match examples that the real matcher gives to another rule: the two
 /// rules contradict each other (`triage lint`). `texts` are the rule files'
 /// texts, in the engine's rule order, to point at the example's line.
 pub fn contradictions(engine: &Engine, texts: &[String]) -> Vec<crate::rulebook::lint::Problem> {
-    let mut out = Vec::new();
-    for (i, rule) in engine.rules.iter().enumerate() {
-        for example in &rule.examples.must_match {
-            let Ok(d) = diagnose::diagnose(engine, example.as_bytes(), 3) else {
-                continue;
-            };
-            let Some(top) = d.diagnoses.first() else {
-                continue;
-            };
-            if top.id == rule.id {
-                continue;
-            }
-            let first = example.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    run(engine)
+        .failures
+        .into_iter()
+        .filter_map(|f| {
+            let winner = f.diagnosed_as?;
+            let first = f.example.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             let line = texts
-                .get(i)
+                .get(f.rule)
                 .and_then(|t| {
                     t.lines()
                         .position(|l| !first.is_empty() && l.contains(first.trim()))
                 })
                 .map_or(1, |n| n + 1);
-            out.push(crate::rulebook::lint::Problem {
-                file: engine.origins[i].clone(),
+            Some(crate::rulebook::lint::Problem {
+                file: f.origin,
                 line,
                 message: format!(
-                    "match example of {} is diagnosed as {} instead: the two rules' symptoms overlap",
-                    rule.id, top.id
+                    "match example of {} is diagnosed as {winner} instead: the two rules' symptoms overlap",
+                    f.rule_id
                 ),
-            });
-        }
-    }
-    out
+            })
+        })
+        .collect()
 }
