@@ -99,7 +99,7 @@ pub fn strip_prefix(line: &str) -> &str {
 /// Turn one line of quoted error text into a template, or `None` when too
 /// little literal text is left to recognise it by.
 pub fn template(line: &str) -> Option<String> {
-    let line = strip_prefix(line.trim());
+    let line = crate::log::without_php_tag(strip_prefix(line.trim()));
     let mut text = SPACES.replace_all(line.trim(), " ").into_owned();
     if text.chars().count() > MAX_TEMPLATE_CHARS {
         text = truncate_at_word(&text, MAX_TEMPLATE_CHARS);
@@ -207,7 +207,7 @@ mod tests {
         );
         assert_eq!(
             template("PHP Fatal error:  Allowed memory size of 1610612736 bytes exhausted (tried to allocate 4096 bytes) in /app/vendor/x/y.php on line 12").as_deref(),
-            Some("PHP Fatal error: Allowed memory size of <*> bytes exhausted (tried to allocate <*> bytes) in <*> on line")
+            Some("Fatal error: Allowed memory size of <*> bytes exhausted (tried to allocate <*> bytes) in <*> on line")
         );
     }
 
@@ -248,7 +248,7 @@ mod tests {
         let block = "PHP Fatal error:  Uncaught Exception: Something went badly wrong in /a/b.php:3\nStack trace:\n#0 /a/c.php(12): foo()\nuser@host:~$ php bin/tool run\n";
         assert_eq!(
             templates_of_block(block),
-            vec!["PHP Fatal error: Uncaught Exception: Something went badly wrong in"]
+            vec!["Fatal error: Uncaught Exception: Something went badly wrong in"]
         );
     }
 }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use failure::{Failure, FailureFinder};
-pub use normalise::{lines, Lines};
+pub use normalise::{lines, without_php_tag, Lines};
 pub use reader::open;
 
 /// Why a log could not be read. Each variant names the file (`<stdin>` for

@@ -473,6 +473,17 @@ fn strip_code(text: &str) -> (Option<String>, &str) {
     (Some(code), inner[digits + 1..].trim_start())
 }
 
+/// The message without PHP's `PHP ` tag, which the CLI's error log puts in
+/// front of what the display shows bare (`PHP Fatal error: ...` against
+/// `Fatal error: ...`): the same error, so what it is compared by leaves the
+/// tag out.
+pub fn without_php_tag(text: &str) -> &str {
+    match text.strip_prefix("PHP ") {
+        Some(rest) if content_level(rest).is_some() => rest,
+        _ => text,
+    }
+}
+
 /// Level from how the message itself starts (PHP, git, npm, yarn, shells).
 /// These words stay in the text: articles quote them.
 fn content_level(text: &str) -> Option<Level> {
@@ -851,6 +862,20 @@ mod tests {
             .filter(|l| !l.is_blank())
             .map(|l| l.text)
             .collect()
+    }
+
+    #[test]
+    fn php_tag_is_left_out_only_before_a_level() {
+        assert_eq!(
+            without_php_tag("PHP Fatal error:  boom"),
+            "Fatal error:  boom"
+        );
+        assert_eq!(without_php_tag("PHP Warning: x"), "Warning: x");
+        assert_eq!(
+            without_php_tag("PHP version 7.4 is required"),
+            "PHP version 7.4 is required"
+        );
+        assert_eq!(without_php_tag("Fatal error: boom"), "Fatal error: boom");
     }
 
     #[test]

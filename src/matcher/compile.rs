@@ -411,4 +411,15 @@ mod tests {
         ));
         assert!(!re.is_match("The URL is fine"));
     }
+
+    #[test]
+    fn a_quote_with_php_tag_matches_the_bare_display_and_the_tagged_log() {
+        let quoted = "PHP Fatal error:  Allowed memory size of 792723456 bytes exhausted";
+        let template = crate::extract::signature::template(quoted).unwrap();
+        let re = Regex::new(&template_regex(&template)).unwrap();
+        assert!(re.is_match("Fatal error: Allowed memory size of 536870912 bytes exhausted (tried to allocate 20480 bytes)"));
+        assert!(
+            re.is_match("[01-Jan-2020] PHP Fatal error:  Allowed memory size of 1 bytes exhausted")
+        );
+    }
 }
