@@ -57,6 +57,8 @@ pub struct Finding {
     pub evidence: Vec<EvidenceLine>,
     pub cause: String,
     pub steps: Vec<String>,
+    /// Ids of the same article's other editions (folded into this finding).
+    pub also: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -163,6 +165,12 @@ impl<'e> Pass<'e> {
                 .collect(),
             first: f.lines.first().map_or(0, |l| l.number),
             last: f.lines.last().map_or(0, |l| l.number),
+            terms: crate::matcher::subject::failure_terms(
+                f.lines
+                    .iter()
+                    .chain(&f.error_lines)
+                    .map(|l| l.text.as_str()),
+            ),
         });
         let codes: Vec<(usize, String)> = failure
             .iter()
@@ -237,6 +245,12 @@ fn assemble(
             evidence: c.evidence,
             cause: rule.cause.clone(),
             steps: rule.steps.clone(),
+            also: engine
+                .index
+                .other_editions(c.rule)
+                .into_iter()
+                .map(|r| engine.rules[r].id.clone())
+                .collect(),
         };
         if c.confidence >= Confidence::Medium {
             if diagnoses.len() < top {

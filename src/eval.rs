@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::diagnose::{self, Engine};
+use crate::diagnose::{self, Engine, Finding};
 
 #[derive(Debug, Error)]
 pub enum EvalError {
@@ -57,8 +57,14 @@ pub struct Miss {
 #[derive(Debug, Default, Serialize)]
 pub struct CaseReport {
     pub labelled: usize,
+    /// The right article ranks first (diagnoses, then related).
     pub top1: usize,
+    /// ... among the first three.
     pub top3: usize,
+    /// The first diagnosis (high or medium) is the right article.
+    pub diagnosed_right: usize,
+    /// A diagnosis was given and the first one is not the right article.
+    pub diagnosed_wrong: usize,
     /// Unlabelled and control cases.
     pub unlabelled: usize,
     /// Of those, how many got no high or medium diagnosis.
@@ -126,12 +132,14 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
     for case in cases {
         let reader = crate::log::open(&base.join(&case.log))?;
         let d = diagnose::diagnose(engine, reader, 3)?;
-        let ranked: Vec<(&str, &str)> = d
-            .diagnoses
-            .iter()
-            .map(|f| (f.id.as_str(), "diagnosis"))
-            .chain(d.related.iter().map(|f| (f.id.as_str(), "related")))
-            .collect();
+        // Each finding stands for its article, in whichever edition the
+        // label names: the editions are one answer.
+        let ranked: Vec<&Finding> = d.diagnoses.iter().chain(&d.related).collect();
+        let right = |f: &Finding| {
+            std::iter::once(&f.id)
+                .chain(&f.also)
+                .any(|id| case.expect.contains(id))
+        };
         let predicted: Vec<String> = d
             .diagnoses
             .iter()
@@ -153,12 +161,13 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
             continue;
         }
         report.labelled += 1;
-        let first_diag = d.diagnoses.first().map(|f| f.id.as_str());
-        let hit1 = first_diag.is_some_and(|id| case.expect.iter().any(|e| e == id));
-        let hit3 = ranked
-            .iter()
-            .take(3)
-            .any(|(id, _)| case.expect.iter().any(|e| e == id));
+        let hit1 = ranked.first().is_some_and(|f| right(f));
+        let hit3 = ranked.iter().take(3).any(|f| right(f));
+        match d.diagnoses.first() {
+            Some(f) if right(f) => report.diagnosed_right += 1,
+            Some(_) => report.diagnosed_wrong += 1,
+            None => {}
+        }
         if hit1 {
             report.top1 += 1;
         }

@@ -191,8 +191,8 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
                 share(r.abstained, r.unlabelled),
             );
             println!(
-                "labelled cases: {}  top-1: {} ({})  top-3: {} ({})\nunlabelled/control cases: {}  no diagnosis: {} ({})",
-                r.labelled, pct(top1), r.top1, pct(top3), r.top3, r.unlabelled, pct(abstain), r.abstained
+                "labelled cases: {}  top-1: {} ({})  top-3: {} ({})  diagnosed: {} right, {} wrong\nunlabelled/control cases: {}  no diagnosis: {} ({})",
+                r.labelled, pct(top1), r.top1, pct(top3), r.top3, r.diagnosed_right, r.diagnosed_wrong, r.unlabelled, pct(abstain), r.abstained
             );
             below("top-1", top1, t.top1, &mut failed);
             below("top-3", top3, t.top3, &mut failed);

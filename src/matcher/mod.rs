@@ -7,8 +7,9 @@
 //! each rule.
 
 pub mod compile;
+pub mod subject;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -38,8 +39,15 @@ pub struct Candidate {
     pub rule: usize,
     pub score: f64,
     pub confidence: Confidence,
-    /// The strongest single full signature-line match.
+    /// The strongest full match: a pattern's line, or a quoted block's best
+    /// line scaled by how much of the block the log reproduces.
     pub strongest: f64,
+    /// Signature evidence (best block, with diminishing returns), uncapped.
+    pub signature: f64,
+    /// Error-code evidence.
+    pub code: f64,
+    /// Text similarity in `[0, 1]`.
+    pub similarity: f64,
     pub evidence: Vec<EvidenceLine>,
 }
 
@@ -51,11 +59,17 @@ pub struct FailureRegion {
     /// First and last line number of the region around the last failure.
     pub first: usize,
     pub last: usize,
+    /// Terms of the failure and the lines around it (see [`subject`]).
+    pub terms: HashSet<String>,
 }
 
 impl FailureRegion {
+    fn is_error_line(&self, line: usize) -> bool {
+        self.error_lines.iter().any(|l| l.line == line)
+    }
+
     fn weight(&self, line: usize) -> f64 {
-        if self.error_lines.iter().any(|l| l.line == line) {
+        if self.is_error_line(line) {
             1.0
         } else if line >= self.first && line <= self.last {
             0.8
@@ -99,6 +113,7 @@ impl Scan {
 
 pub struct Matcher {
     compiled: Compiled,
+    subjects: subject::Subjects,
     rule_count: usize,
 }
 
@@ -110,6 +125,7 @@ impl Matcher {
     pub fn new(rules: &[Rule]) -> Result<Matcher, CompileError> {
         Ok(Matcher {
             compiled: compile::compile(rules)?,
+            subjects: subject::Subjects::new(rules),
             rule_count: rules.len(),
         })
     }
@@ -161,8 +177,15 @@ impl Matcher {
         let empty = FailureRegion::default();
         let region = failure.unwrap_or(&empty);
         let mut sig_scores: Vec<Vec<f64>> = vec![Vec::new(); self.rule_count];
+        // Whether a rule's evidence includes its quoted text (not only its
+        // hand-written patterns).
+        let mut quoted = vec![false; self.rule_count];
+        let mut patterned = vec![false; self.rule_count];
         let mut evidence: Vec<Vec<EvidenceLine>> = vec![Vec::new(); self.rule_count];
+        // The strongest full match per rule: a pattern's line, or a quoted
+        // block's best line scaled by how much of the block is there.
         let mut best_full: Vec<f64> = vec![0.0; self.rule_count];
+        let mut full_scores: HashMap<usize, f64> = HashMap::new();
 
         let mut line_scores: HashMap<usize, f64> = HashMap::new();
         let mut required = vec![false; self.rule_count];
@@ -188,11 +211,17 @@ impl Matcher {
                 }
                 _ => {}
             }
-            let w = region.weight(hit.line) * if check.errorish { 1.0 } else { 0.3 };
+            // Quoted text that does not read as an error (a command, a
+            // query, a message without an error word) says little, unless
+            // it matched the very line the log stage judged to be the
+            // failure.
+            let errorish = check.errorish || region.is_error_line(hit.line);
+            let w = region.weight(hit.line) * if errorish { 1.0 } else { 0.3 };
             let s = check.specificity * w * line_coverage(check, &hit.text);
             let best = line_scores.entry(ci).or_insert(0.0);
             *best = best.max(s);
-            if s > best_full[check.rule] {
+            full_scores.insert(ci, s);
+            if check.kind != SourceKind::Signature && s > best_full[check.rule] {
                 best_full[check.rule] = s;
             }
             push_evidence(&mut evidence[check.rule], hit.line, &hit.text);
@@ -239,20 +268,22 @@ impl Matcher {
 
         // Per quoted block: its best line, scaled by how much of the block
         // (by specificity) the log reproduces.
-        let mut blocks: HashMap<(usize, usize), (f64, f64)> = HashMap::new();
+        let mut blocks: HashMap<(usize, usize), (f64, f64, f64)> = HashMap::new();
         for (&ci, &score) in &line_scores {
             let check = &c.checks[ci];
             if check.kind != SourceKind::Signature {
                 sig_scores[check.rule].push(score);
+                patterned[check.rule] = true;
                 continue;
             }
             let entry = blocks
                 .entry((check.rule, check.index))
-                .or_insert((0.0, 0.0));
+                .or_insert((0.0, 0.0, 0.0));
             entry.0 = entry.0.max(score);
             entry.1 += check.specificity * (score / check.specificity.max(1e-9)).min(1.0);
+            entry.2 = entry.2.max(full_scores.get(&ci).copied().unwrap_or(0.0));
         }
-        for (&(rule, index), &(best, found)) in &blocks {
+        for (&(rule, index), &(best, found, full)) in &blocks {
             let total = c.block_weight.get(&(rule, index)).copied().unwrap_or(0.0);
             let coverage = if total > 0.0 {
                 (found / total).min(1.0)
@@ -260,8 +291,10 @@ impl Matcher {
                 1.0
             };
             let k = weights::BLOCK_FLOOR;
-            let s = best * (k + (1.0 - k) * coverage);
-            sig_scores[rule].push(s);
+            let share = k + (1.0 - k) * coverage;
+            sig_scores[rule].push(best.min(weights::LINE_CAP) * share);
+            quoted[rule] = true;
+            best_full[rule] = best_full[rule].max(full * share);
         }
 
         let mut code_scores = vec![0.0; self.rule_count];
@@ -304,8 +337,18 @@ impl Matcher {
             // Capped: past one strong block, more signature text should
             // not drown the words around the error, which are what tell
             // apart articles quoting the same message.
-            let score =
-                s.min(weights::SIGNATURE_CAP) + code_scores[r] + weights::SIMILARITY * sim[r];
+            // A quote counts for more in an article the failure also speaks
+            // of (see `subject`). Hand-written patterns are exempt: their
+            // author already chose what identifies the article.
+            let about = if quoted[r] && !patterned[r] {
+                let k = weights::SUBJECT;
+                (1.0 - k) + k * self.subjects.coverage(r, &region.terms)
+            } else {
+                1.0
+            };
+            let score = s.min(weights::SIGNATURE_CAP) * about
+                + code_scores[r]
+                + weights::SIMILARITY * sim[r];
             if evidence[r].is_empty() {
                 // Similarity alone: show the failure lines it was judged on.
                 for l in region.error_lines.iter().rev().take(3).rev() {
@@ -317,6 +360,9 @@ impl Matcher {
                 score,
                 confidence: Confidence::Low,
                 strongest: best_full[r],
+                signature: s,
+                code: code_scores[r],
+                similarity: sim[r],
                 evidence: std::mem::take(&mut evidence[r]),
             });
         }
@@ -330,51 +376,69 @@ mod weights {
     /// Share of a block's best line score kept when none of the block's
     /// other lines are in the log.
     pub const BLOCK_FLOOR: f64 = 0.35;
+    /// Most one line may contribute to its block before the block's
+    /// coverage scales it: one generic line of a long quote reproduced in
+    /// full ("Your requirements could not be resolved ...") must not count
+    /// as much as the whole quote.
+    pub const LINE_CAP: f64 = 0.6;
     /// Most the signature evidence may contribute.
     pub const SIGNATURE_CAP: f64 = 0.5;
     /// Weight of text similarity (in `[0, 1]`) between failure and article.
     pub const SIMILARITY: f64 = 1.5;
+    /// Share of the signature evidence that depends on the failure
+    /// mentioning the article's subject.
+    pub const SUBJECT: f64 = 0.5;
 }
 
 /// Thresholds of [`calibrate`], chosen on labelled cases (`triage eval`):
 /// the point where confident answers are mostly right and failures no
 /// article covers are mostly left unnamed.
 mod calibration {
-    /// A full match of one signature line this strong is a diagnosis alone.
-    pub const STRONG_LINE: f64 = 0.5;
-    /// ... and with this much lead over the next article, a high one.
-    pub const HIGH_MARGIN: f64 = 0.15;
-    /// Otherwise the total score must reach this, ahead of the next article
-    /// by `MEDIUM_MARGIN`, for a medium diagnosis.
-    pub const MEDIUM_SCORE: f64 = 0.85;
+    /// A diagnosis needs the log to reproduce an error the article quotes:
+    /// a full match of one of its signature lines at least this strong (or
+    /// an error code it documents). Text similarity alone never is one: the
+    /// labelled near misses (the same words, another cause) showed it
+    /// names the wrong article as often as the right one.
+    pub const MEDIUM_LINE: f64 = 0.35;
+    /// ... ahead of the best other article by this much, because several
+    /// articles quoting the same message are rival answers, not one.
     pub const MEDIUM_MARGIN: f64 = 0.15;
+    /// A high one: a near-complete match with a clear lead.
+    pub const HIGH_LINE: f64 = 0.7;
+    pub const HIGH_MARGIN: f64 = 0.25;
 }
 
 /// Assign confidence to ranked candidates (best first). `group` maps a rule
 /// to its article (editions of one article share a group), because two
 /// editions agreeing is not a rival answer: the lead that counts is over the
-/// best candidate from another article.
+/// best candidate from another article, except one that reproduces other
+/// lines of the log (two failures in one log, each with its own evidence,
+/// are two answers).
 pub fn calibrate(candidates: &mut [Candidate], group: impl Fn(usize) -> usize, failure: bool) {
     use calibration::*;
-    let (strong, high_margin) = (STRONG_LINE, HIGH_MARGIN);
-    let (medium_score, medium_margin) = (MEDIUM_SCORE, MEDIUM_MARGIN);
+    let shares_lines = |a: &Candidate, b: &Candidate| {
+        a.evidence
+            .iter()
+            .any(|x| b.evidence.iter().any(|y| y.line == x.line))
+    };
+    let reproduced = |c: &Candidate| c.strongest >= MEDIUM_LINE || c.code > 0.0;
     for i in 0..candidates.len() {
         let g = group(candidates[i].rule);
         let rival = candidates
             .iter()
-            .filter(|c| group(c.rule) != g)
+            .filter(|c| {
+                group(c.rule) != g && (!reproduced(c) || shares_lines(c, &candidates[i]))
+            })
             .map(|c| c.score)
             .fold(0.0, f64::max);
         let c = &mut candidates[i];
         let margin = c.score - rival;
-        c.confidence = if !failure {
+        c.confidence = if !failure || !reproduced(c) || margin < MEDIUM_MARGIN {
             Confidence::Low
-        } else if c.strongest >= strong && margin >= high_margin {
+        } else if c.strongest >= HIGH_LINE && margin >= HIGH_MARGIN {
             Confidence::High
-        } else if c.strongest >= strong || (c.score >= medium_score && margin >= medium_margin) {
-            Confidence::Medium
         } else {
-            Confidence::Low
+            Confidence::Medium
         };
     }
 }

@@ -100,6 +100,12 @@ fn finding_body(out: &mut String, f: &Finding) {
     if !f.link.is_empty() {
         out.push_str(&format!("{}\n", styled(LINK, &f.link)));
     }
+    if !f.also.is_empty() {
+        out.push_str(&format!(
+            "{}\n",
+            styled(DIM, &format!("also published as {}", f.also.join(", ")))
+        ));
+    }
     if !f.evidence.is_empty() {
         out.push_str(&format!("\n{}\n", styled(HEADING, "Evidence")));
         for e in &f.evidence {

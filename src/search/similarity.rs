@@ -36,4 +36,12 @@ impl SearchIndex {
     pub fn edition_group(&self, rule: usize) -> usize {
         self.groups.get(rule).copied().unwrap_or(rule)
     }
+
+    /// The other editions of `rule`'s article.
+    pub fn other_editions(&self, rule: usize) -> Vec<usize> {
+        let group = self.edition_group(rule);
+        (0..self.groups.len())
+            .filter(|&i| i != rule && self.groups[i] == group)
+            .collect()
+    }
 }
