@@ -426,9 +426,7 @@ pub fn calibrate(candidates: &mut [Candidate], group: impl Fn(usize) -> usize, f
         let g = group(candidates[i].rule);
         let rival = candidates
             .iter()
-            .filter(|c| {
-                group(c.rule) != g && (!reproduced(c) || shares_lines(c, &candidates[i]))
-            })
+            .filter(|c| group(c.rule) != g && (!reproduced(c) || shares_lines(c, &candidates[i])))
             .map(|c| c.score)
             .fold(0.0, f64::max);
         let c = &mut candidates[i];
@@ -470,5 +468,152 @@ fn push_evidence(list: &mut Vec<EvidenceLine>, line: usize, text: &str) {
     list.sort_by_key(|e| e.line);
     if list.len() > MAX_EVIDENCE {
         list.remove(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(id: &str, title: &str, signatures: &[&str]) -> Rule {
+        Rule {
+            id: id.to_string(),
+            title: title.to_string(),
+            signatures: signatures.iter().map(|s| s.to_string()).collect(),
+            ..Rule::default()
+        }
+    }
+
+    /// Scan `lines` (all of them error lines of one failure) and rank.
+    fn ranked(rules: &[Rule], lines: &[&str], similarity: &Similarity) -> Vec<Candidate> {
+        let matcher = Matcher::new(rules).unwrap();
+        let mut scan = Scan::default();
+        let error_lines: Vec<EvidenceLine> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| EvidenceLine {
+                line: i + 1,
+                text: t.to_string(),
+            })
+            .collect();
+        for l in &error_lines {
+            matcher.scan(&mut scan, l.line, &l.text);
+        }
+        let region = FailureRegion {
+            first: 1,
+            last: lines.len(),
+            terms: subject::failure_terms(lines.iter().copied()),
+            error_lines,
+        };
+        let mut candidates = matcher.rank(&scan, Some(&region), &[], similarity);
+        calibrate(&mut candidates, |r| r, true);
+        candidates
+    }
+
+    fn confidence_of(candidates: &[Candidate], rule: usize) -> Confidence {
+        candidates
+            .iter()
+            .find(|c| c.rule == rule)
+            .map_or(Confidence::Low, |c| c.confidence)
+    }
+
+    const UNRESOLVED: &str =
+        "Your requirements could not be resolved to an installable set of packages.";
+
+    #[test]
+    fn one_generic_line_of_a_long_quote_counts_less_than_the_quote() {
+        let long_quote = format!(
+            "{UNRESOLVED}\nmagento/b2b requires magento/framework <*> -> found magento/framework[<*>] but it does not match your minimum-stability.\nInstallation failed, reverting composer.json to its original content."
+        );
+        let rules = vec![rule("b2b", "B2B installation fails", &[&long_quote])];
+        let generic = ranked(
+            &rules,
+            &[
+                UNRESOLVED,
+                "Problem 1 - a plugin requires composer-plugin-api ^1.0",
+            ],
+            &Vec::new(),
+        );
+        let full = ranked(
+            &rules,
+            &[
+                UNRESOLVED,
+                "magento/b2b requires magento/framework 103.0.6 -> found magento/framework[103.0.5] but it does not match your minimum-stability.",
+                "Installation failed, reverting composer.json to its original content.",
+            ],
+            &Vec::new(),
+        );
+        assert!(
+            generic[0].score < 0.75 * full[0].score,
+            "{} vs {}",
+            generic[0].score,
+            full[0].score
+        );
+        assert!(generic[0].strongest < full[0].strongest);
+        assert!(confidence_of(&full, 0) >= Confidence::Medium);
+    }
+
+    #[test]
+    fn text_similarity_alone_is_never_a_diagnosis() {
+        let rules = vec![
+            rule("a", "Deploy stalls on a lock", &[]),
+            rule("b", "Something else", &[]),
+        ];
+        let candidates = ranked(&rules, &["Deploy stalls: lock held"], &vec![(0, 0.99)]);
+        assert_eq!(candidates[0].rule, 0);
+        assert_eq!(candidates[0].confidence, Confidence::Low);
+    }
+
+    #[test]
+    fn the_same_quote_counts_more_in_the_article_about_the_failure() {
+        let quote = "Fatal error: Allowed memory size of <*> bytes exhausted";
+        let rules = vec![
+            rule(
+                "product",
+                "Troubleshoot Payment Services installation",
+                &[quote],
+            ),
+            rule("php", "Common PHP fatal errors and solutions", &[quote]),
+            rule("other", "Unrelated checkout page", &[]),
+        ];
+        let candidates = ranked(
+            &rules,
+            &["PHP Fatal error: Allowed memory size of 134217728 bytes exhausted in /app/x.php"],
+            &Vec::new(),
+        );
+        assert_eq!(candidates[0].rule, 1, "{candidates:?}");
+        assert!(candidates[1].score < candidates[0].score);
+    }
+
+    #[test]
+    fn two_failures_with_their_own_evidence_are_two_diagnoses() {
+        let rules = vec![
+            rule(
+                "auth",
+                "Repository authentication",
+                &["URL required authentication (HTTP <*>)."],
+            ),
+            rule(
+                "lock",
+                "Migration lock",
+                &["Unable to acquire the migration lock on table <*>"],
+            ),
+        ];
+        let candidates = ranked(
+            &rules,
+            &[
+                "The 'https://repo.example.test/packages.json' URL required authentication (HTTP 401).",
+                "Error: Unable to acquire the migration lock on table 'cron_schedule'",
+            ],
+            &Vec::new(),
+        );
+        assert!(
+            confidence_of(&candidates, 0) >= Confidence::Medium,
+            "{candidates:?}"
+        );
+        assert!(
+            confidence_of(&candidates, 1) >= Confidence::Medium,
+            "{candidates:?}"
+        );
     }
 }
