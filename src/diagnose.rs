@@ -2,7 +2,7 @@
 //! match the rules, and assemble a [`Diagnosis`].
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -82,7 +82,7 @@ impl Diagnosis {
 /// Diagnose one log read from `reader`.
 pub fn diagnose<R: BufRead>(engine: &Engine, reader: R, top: usize) -> Result<Diagnosis, LogError> {
     let mut pass = Pass::new(engine);
-    pass.feed(log::lines(reader))?;
+    pass.feed(reader, Path::new("-"))?;
     Ok(pass.finish(top))
 }
 
@@ -99,7 +99,7 @@ pub fn diagnose_files(
     let mut pass = Pass::new(engine);
     for path in files {
         let reader = log::open(path)?;
-        pass.feed(log::lines(reader).named(path))?;
+        pass.feed(reader, path)?;
     }
     Ok(pass.finish(top))
 }
@@ -124,15 +124,9 @@ impl<'e> Pass<'e> {
         }
     }
 
-    fn feed<R: BufRead>(&mut self, lines: log::Lines<R>) -> Result<(), LogError> {
-        let mut last = 0;
-        for line in lines {
-            let mut line = line?;
-            last = line.number;
-            line.number += self.offset;
-            self.finder.push(&line);
-        }
-        self.offset += last;
+    /// `path` names the input in read errors (`-` for standard input).
+    fn feed<R: BufRead>(&mut self, reader: R, path: &Path) -> Result<(), LogError> {
+        self.offset += log::feed(reader, path, &mut self.finder, self.offset)?;
         Ok(())
     }
 

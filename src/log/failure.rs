@@ -28,6 +28,7 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Serialize;
 
+use super::normalise::quiet_line;
 use super::{Level, LogLine};
 
 /// Lines of context kept before the first line of the failure cluster.
@@ -63,10 +64,10 @@ pub struct Failure {
 /// Streams logical lines in and decides whether, and where, the run failed.
 #[derive(Debug, Default)]
 pub struct FailureFinder {
-    recent: VecDeque<LogLine>,
-    /// Which of `recent` read like a tolerated problem (`..., skipping`): if a
-    /// failure follows right after, they were part of it.
-    recent_tolerated: VecDeque<bool>,
+    /// The last non-blank lines, each with whether it read like a tolerated
+    /// problem (`..., skipping`): if a failure follows right after, they
+    /// were part of it.
+    recent: VecDeque<(Held, bool)>,
     current: Option<Cluster>,
     /// A strong cluster hidden by a newer weak one that may yet be dismissed.
     shadowed: Option<Cluster>,
@@ -79,9 +80,32 @@ pub struct FailureFinder {
     last_number: usize,
 }
 
+/// A line kept for context. Most lines of a long log only pass through the
+/// context window, so a quiet line (one the log stage proved ordinary from
+/// its bytes, see `log::stream`) is kept raw and normalised only if it ends
+/// up in a failure.
+#[derive(Debug, Clone)]
+enum Held {
+    Line(LogLine),
+    /// A quiet line known not to be blank.
+    Raw {
+        number: usize,
+        bytes: Vec<u8>,
+    },
+}
+
+impl Held {
+    fn into_line(self) -> LogLine {
+        match self {
+            Held::Line(line) => line,
+            Held::Raw { number, bytes } => quiet_line(number, &bytes),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct Cluster {
-    region: VecDeque<LogLine>,
+    region: VecDeque<Held>,
     errors: VecDeque<LogLine>,
     strong: bool,
     /// Non-blank lines since the last failure line.
@@ -113,13 +137,15 @@ enum Signal {
 impl Cluster {
     /// A cluster whose context is `before`; the tolerated problems among its
     /// last few lines become error lines.
-    fn start(before: Vec<(LogLine, bool)>) -> Self {
+    fn start(before: Vec<(Held, bool)>) -> Self {
         let adjacent = before.len().saturating_sub(WEAK_TAIL);
         let errors = before
             .iter()
             .skip(adjacent)
-            .filter(|(_, tolerated)| *tolerated)
-            .map(|(line, _)| line.clone())
+            .filter_map(|(held, tolerated)| match held {
+                Held::Line(line) if *tolerated => Some(line.clone()),
+                _ => None,
+            })
             .collect();
         Cluster {
             region: before.into_iter().map(|(line, _)| line).collect(),
@@ -136,7 +162,7 @@ impl Cluster {
         if self.first.is_none() {
             self.first = Some(line.clone());
         }
-        push_capped(&mut self.region, line.clone(), MAX_REGION);
+        push_capped(&mut self.region, Held::Line(line.clone()), MAX_REGION);
         if signal != Signal::Trace || is_first_frame(&line.text) {
             push_capped(&mut self.errors, line.clone(), MAX_ERROR_LINES);
         }
@@ -166,36 +192,58 @@ impl Cluster {
             error_lines.extend(self.first);
         }
         Failure {
-            lines: self.region.into(),
+            lines: self.region.into_iter().map(Held::into_line).collect(),
             error_lines,
             total_lines,
         }
     }
 }
 
-fn push_capped(queue: &mut VecDeque<LogLine>, line: LogLine, cap: usize) {
+fn push_capped<T>(queue: &mut VecDeque<T>, item: T, cap: usize) {
     if queue.len() == cap {
         queue.pop_front();
     }
-    queue.push_back(line);
+    queue.push_back(item);
 }
 
-/// Like [`push_capped`] for a window that is full most of the time: the
-/// line dropped off the front lends its buffers to the new one, so that
-/// ordinary lines cost no allocation.
-fn remember(window: &mut VecDeque<LogLine>, line: &LogLine, cap: usize) {
-    if window.len() < cap {
-        window.push_back(line.clone());
-        return;
-    }
-    let Some(mut slot) = window.pop_front() else {
-        return;
+/// Like [`push_capped`] for the context window, which is full most of the
+/// time: the line dropped off the front lends its buffers to the new one,
+/// so that ordinary lines cost no allocation.
+fn remember(window: &mut VecDeque<(Held, bool)>, line: &LogLine, tolerated: bool) {
+    let held = match evict(window) {
+        Some(Held::Line(mut slot)) => {
+            slot.number = line.number;
+            slot.text.clone_from(&line.text);
+            slot.level = line.level;
+            slot.code.clone_from(&line.code);
+            Held::Line(slot)
+        }
+        _ => Held::Line(line.clone()),
     };
-    slot.number = line.number;
-    slot.text.clone_from(&line.text);
-    slot.level = line.level;
-    slot.code.clone_from(&line.code);
-    window.push_back(slot);
+    window.push_back((held, tolerated));
+}
+
+/// [`remember`] for a quiet line's raw bytes.
+fn remember_raw(window: &mut VecDeque<(Held, bool)>, number: usize, raw: &[u8]) {
+    let held = match evict(window) {
+        Some(Held::Raw { mut bytes, .. }) => {
+            bytes.clear();
+            bytes.extend_from_slice(raw);
+            Held::Raw { number, bytes }
+        }
+        _ => Held::Raw {
+            number,
+            bytes: raw.to_vec(),
+        },
+    };
+    window.push_back((held, false));
+}
+
+fn evict(window: &mut VecDeque<(Held, bool)>) -> Option<Held> {
+    if window.len() < CONTEXT_BEFORE {
+        return None;
+    }
+    window.pop_front().map(|(held, _)| held)
 }
 
 impl FailureFinder {
@@ -250,11 +298,7 @@ impl FailureFinder {
             .as_ref()
             .is_some_and(|c| c.since_failure <= CONTEXT_AFTER && !c.success_after);
         if !joins {
-            let before = self
-                .recent
-                .drain(..)
-                .zip(self.recent_tolerated.drain(..))
-                .collect();
+            let before = self.recent.drain(..).collect();
             let fresh = Cluster::start(before);
             let previous = self.current.replace(fresh);
             self.shadowed = match previous {
@@ -275,7 +319,7 @@ impl FailureFinder {
         if let Some(cluster) = self.current.as_mut() {
             cluster.since_failure += 1;
             if cluster.since_failure <= CONTEXT_AFTER {
-                push_capped(&mut cluster.region, line.clone(), MAX_REGION);
+                push_capped(&mut cluster.region, Held::Line(line.clone()), MAX_REGION);
             }
             cluster.success_after |= success;
             if may_match && RETRY.is_match(&line.text) {
@@ -285,11 +329,84 @@ impl FailureFinder {
                 self.current = self.shadowed.take();
             }
         }
-        remember(&mut self.recent, line, CONTEXT_BEFORE);
-        if self.recent_tolerated.len() == CONTEXT_BEFORE {
-            self.recent_tolerated.pop_front();
+        remember(&mut self.recent, line, signal == Signal::Tolerated);
+    }
+
+    /// Whether a quiet line can be handed over raw now ([`Self::push_quiet`]
+    /// and [`Self::push_quiet_blank`]): one that reads as an ordinary line,
+    /// with no trigger word, no error level and no stack-frame shape. That
+    /// holds unless detail lines are expected (they turn ordinary lines into
+    /// failure lines) or the input is still short enough to be judged by its
+    /// wording.
+    pub(crate) fn takes_quiet(&self) -> bool {
+        self.detail_left == 0 && self.non_blank > SHORT_INPUT
+    }
+
+    /// Whether quiet lines change nothing now but counters and the context
+    /// window, so that a run of them can be passed over but for its last
+    /// lines ([`Self::skip_quiet`]).
+    pub(crate) fn is_settled(&self) -> bool {
+        self.takes_quiet()
+            && self
+                .current
+                .as_ref()
+                .is_none_or(|c| c.strong && c.since_failure > CONTEXT_AFTER)
+    }
+
+    /// Whether a line that would be quiet but for success words (`done`)
+    /// or retry words (`retrying`) changes nothing a quiet line does not:
+    /// those words only matter to a failure that has not yet seen them.
+    pub(crate) fn ignores(&self, success: bool, retry: bool) -> bool {
+        self.takes_quiet()
+            && self
+                .current
+                .as_ref()
+                .is_none_or(|c| (!success || c.success_after) && (!retry || c.retrying))
+    }
+
+    /// A quiet line that normalises to a blank line.
+    pub(crate) fn push_quiet_blank(&mut self, number: usize) {
+        self.last_number = self.last_number.max(number);
+    }
+
+    /// A quiet, non-blank line, as raw bytes or already normalised: what
+    /// [`Self::push`] does with an ordinary line, without normalising it.
+    pub(crate) fn push_quiet(&mut self, number: usize, raw: &[u8], line: Option<LogLine>) {
+        self.last_number = self.last_number.max(number);
+        self.non_blank += 1;
+        let held = |line: &Option<LogLine>| match line {
+            Some(line) => Held::Line(line.clone()),
+            None => Held::Raw {
+                number,
+                bytes: raw.to_vec(),
+            },
+        };
+        if let Some(cluster) = self.current.as_mut() {
+            cluster.since_failure += 1;
+            if cluster.since_failure <= CONTEXT_AFTER {
+                push_capped(&mut cluster.region, held(&line), MAX_REGION);
+            }
+            if !cluster.strong && cluster.survived() {
+                self.current = self.shadowed.take();
+            }
         }
-        self.recent_tolerated.push_back(signal == Signal::Tolerated);
+        match line {
+            Some(line) => remember(&mut self.recent, &line, false),
+            None => remember_raw(&mut self.recent, number, raw),
+        }
+    }
+
+    /// Passes over `lines` quiet lines up to line `last_number` when the
+    /// finder [is settled](Self::is_settled): they only count. Counting
+    /// blank ones too is harmless: the counts are only compared with bounds
+    /// that settling has already passed. The caller pushes the last
+    /// non-blank ones with [`Self::push_quiet`] afterwards, for the context.
+    pub(crate) fn skip_quiet(&mut self, lines: usize, last_number: usize) {
+        self.last_number = self.last_number.max(last_number);
+        self.non_blank = self.non_blank.saturating_add(lines);
+        if let Some(cluster) = self.current.as_mut() {
+            cluster.since_failure = cluster.since_failure.saturating_add(lines);
+        }
     }
 
     /// The failure, or `None` when the run succeeded.
@@ -304,7 +421,11 @@ impl FailureFinder {
             && !self.saw_success
             && self.saw_problem_wording
         {
-            let lines: Vec<LogLine> = self.recent.into();
+            let lines: Vec<LogLine> = self
+                .recent
+                .into_iter()
+                .map(|(held, _)| held.into_line())
+                .collect();
             return Some(Failure {
                 error_lines: lines.clone(),
                 lines,
@@ -427,13 +548,15 @@ fn opens_detail(text: &str) -> bool {
         || (text.starts_with("Problem ") && text[8..].bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// Words at least one of which every match of [`STRONG`], [`ERROR_WORD`],
-/// [`WEAK`], [`SUCCESS`] and [`RETRY`] contains, compared ASCII
-/// case-insensitively. Almost no line of a log has any of them, so those
-/// lines skip the patterns. Keep this in step with the patterns: a word
-/// missing here silently turns a failure into an ordinary line (the
+/// Words at least one of which every match of [`STRONG`], [`ERROR_WORD`]
+/// and [`WEAK`] contains, compared ASCII case-insensitively; with
+/// [`SUCCESS_TRIGGERS`] and [`RETRY_TRIGGERS`], the words of every pattern
+/// that classifies a line. Almost no line of a log has any of them, so those
+/// lines skip the patterns (and `log::stream` does not even normalise most
+/// of them). Keep this in step with the patterns: a word missing here
+/// silently turns a failure into an ordinary line (the
 /// `gate_agrees_with_the_patterns` test checks the patterns' own examples).
-const TRIGGERS: &[&str] = &[
+pub(super) const FAILURE_TRIGGERS: &[&str] = &[
     // STRONG and ERROR_WORD
     "exception",
     "error",
@@ -491,14 +614,21 @@ const TRIGGERS: &[&str] = &[
     "expired",
     "does not match",
     "doesn't match",
-    // SUCCESS
+];
+
+/// Trigger words of [`SUCCESS`]. No match of the failure patterns needs
+/// them: a line with only these (and RETRY's) reads as success or ordinary.
+pub(super) const SUCCESS_TRIGGERS: &[&str] = &[
     "success",
     "succeeded",
     "complete",
     "finished",
     "done",
     "passed",
-    // RETRY
+];
+
+/// Trigger words of [`RETRY`].
+pub(super) const RETRY_TRIGGERS: &[&str] = &[
     "retry",
     "re-try",
     "retries",
@@ -511,7 +641,12 @@ const TRIGGERS: &[&str] = &[
 static GATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(TRIGGERS)
+        .build(
+            FAILURE_TRIGGERS
+                .iter()
+                .chain(SUCCESS_TRIGGERS)
+                .chain(RETRY_TRIGGERS),
+        )
         .expect("trigger words")
 });
 
@@ -560,6 +695,13 @@ fn classify(line: &LogLine, may_match: bool) -> Signal {
         return Signal::Weak;
     }
     success_or_ordinary()
+}
+
+/// Whether `line` reads as an ordinary line: no trigger word and no signal.
+#[cfg(test)]
+pub(super) fn reads_ordinary(line: &LogLine) -> bool {
+    let may_match = may_match(&line.text);
+    !may_match && classify(line, may_match) == Signal::Ordinary
 }
 
 /// Cheap check before the trace pattern: how its anchored alternatives

@@ -12,6 +12,7 @@
 mod failure;
 mod normalise;
 mod reader;
+mod stream;
 
 use std::path::PathBuf;
 
@@ -20,6 +21,7 @@ use serde::Serialize;
 pub use failure::{Failure, FailureFinder};
 pub use normalise::{lines, without_php_tag, Lines};
 pub use reader::open;
+pub use stream::feed;
 
 /// Why a log could not be read. Each variant names the file (`<stdin>` for
 /// standard input) so the message stands on its own.

@@ -19,7 +19,7 @@ use super::{Level, LogError, LogLine};
 
 /// A whitespace-only line at least this wide is the padding row of a console
 /// box, not an ordinary blank line.
-const MIN_PAD_WIDTH: usize = 8;
+pub(crate) const MIN_PAD_WIDTH: usize = 8;
 /// Without padding to measure the box, a row is only taken as cut at the
 /// terminal width when the widest row is at least this wide: no terminal is
 /// narrower, and short two-row messages must not be glued together.
@@ -37,7 +37,7 @@ pub struct Lines<R> {
     physical: PhysicalLines<R>,
     buf: Vec<u8>,
     ready: VecDeque<LogLine>,
-    boxes: BoxAssembler,
+    normaliser: Normaliser,
     finished: bool,
 }
 
@@ -48,7 +48,7 @@ pub fn lines<R: BufRead>(reader: R) -> Lines<R> {
         physical: PhysicalLines::new(reader),
         buf: Vec::new(),
         ready: VecDeque::new(),
-        boxes: BoxAssembler::default(),
+        normaliser: Normaliser::default(),
         finished: false,
     }
 }
@@ -61,22 +61,33 @@ impl<R: BufRead> Lines<R> {
     }
 
     fn process(&mut self, number: usize) {
-        // Taken out for the call so that the cleaned text can borrow it.
-        let buf = std::mem::take(&mut self.buf);
-        let cleaned = clean_physical(&buf);
+        self.normaliser.push(number, &self.buf, &mut self.ready);
+    }
+}
+
+/// The normalisation state of one input, fed one physical line at a time:
+/// everything but the box assembler works on a line alone.
+#[derive(Default)]
+pub(crate) struct Normaliser {
+    boxes: BoxAssembler,
+}
+
+impl Normaliser {
+    /// Normalises physical line `number` (without its `\n`), appending the
+    /// logical lines it completes to `out`.
+    pub(crate) fn push(&mut self, number: usize, bytes: &[u8], out: &mut VecDeque<LogLine>) {
+        let cleaned = clean_physical(bytes);
         match split_escaped(&cleaned) {
             Some(pieces) => {
                 for piece in pieces {
-                    self.process_piece(number, &piece);
+                    self.push_piece(number, &piece, out);
                 }
             }
-            None => self.process_piece(number, &cleaned),
+            None => self.push_piece(number, &cleaned, out),
         }
-        drop(cleaned);
-        self.buf = buf;
     }
 
-    fn process_piece(&mut self, number: usize, text: &str) {
+    fn push_piece(&mut self, number: usize, text: &str, out: &mut VecDeque<LogLine>) {
         let text = strip_visible_escapes(text);
         let prefix = parse_prefix(&text);
         self.boxes.push(
@@ -87,8 +98,75 @@ impl<R: BufRead> Lines<R> {
                 code: prefix.code,
                 rest: prefix.rest,
             },
-            &mut self.ready,
+            out,
         );
+    }
+
+    /// Flushes a box still open at the end of the input.
+    pub(crate) fn finish(&mut self, out: &mut VecDeque<LogLine>) {
+        self.boxes.close(out);
+    }
+
+    /// No box is open or expected: the next line reads the same as it would
+    /// at the start of an input.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.boxes.open.is_none() && !self.boxes.armed
+    }
+}
+
+/// The logical line a fresh normaliser makes of one physical line (blank if
+/// it makes none). For a line that cannot touch the box assembler's state
+/// (see `log::stream`) this is what the line reads as wherever it stands, so
+/// such a line can be kept raw and normalised only if it is ever shown.
+pub(crate) fn quiet_line(number: usize, bytes: &[u8]) -> LogLine {
+    let mut out = VecDeque::new();
+    let mut normaliser = Normaliser::default();
+    normaliser.push(number, bytes, &mut out);
+    normaliser.finish(&mut out);
+    out.into_iter()
+        .find(|line| !line.is_blank())
+        .unwrap_or_else(|| make_line(number, "", None, None, None))
+}
+
+/// Whether a quiet line (printable ASCII, no escapes or box shape: see
+/// `log::stream`) normalises to a blank line, judged from its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Blankness {
+    Blank,
+    Text,
+    /// Only prefixes, perhaps: [`quiet_line`] tells.
+    Unsure,
+}
+
+/// A line's text is what its prefixes leave; they can leave nothing only
+/// when the line ends the way a prefix does: `W:` (platform), `|` (service),
+/// `]` (bracketed timestamp or monolog's `[] []`), a digit, `Z` or `C` (bare
+/// timestamp). Any other last character survives into the text.
+pub(crate) fn blankness(bytes: &[u8]) -> Blankness {
+    let trimmed = bytes.trim_ascii();
+    let Some(&last) = trimmed.last() else {
+        return Blankness::Blank;
+    };
+    let unsure = match last {
+        b':' => {
+            let rest = trimmed.strip_prefix(b"remote:").unwrap_or(trimmed);
+            matches!(rest.trim_ascii_start(), b"W:" | b"E:")
+        }
+        b']' => {
+            trimmed.ends_with(b"[] []")
+                || memchr::memrchr(b'[', trimmed)
+                    .is_some_and(|open| trimmed.get(open + 1).is_some_and(u8::is_ascii_digit))
+        }
+        b'|' => true,
+        b'0'..=b'9' | b'Z' | b'C' => {
+            memchr::memchr(b'-', trimmed).is_some() && memchr::memchr(b':', trimmed).is_some()
+        }
+        _ => false,
+    };
+    if unsure {
+        Blankness::Unsure
+    } else {
+        Blankness::Text
     }
 }
 
@@ -109,7 +187,7 @@ impl<R: BufRead> Iterator for Lines<R> {
                     return Some(Err(e));
                 }
                 Ok(None) => {
-                    self.boxes.close(&mut self.ready);
+                    self.normaliser.finish(&mut self.ready);
                     self.finished = true;
                 }
                 Ok(Some(number)) => self.process(number),
