@@ -207,9 +207,11 @@ fn json_contract() {
             "evidence",
             "cause",
             "steps",
+            "also",
         ] {
             assert!(f.get(key).is_some(), "finding lacks {key}: {f:#}");
         }
+        assert!(f["also"].is_array());
         assert!(f["score"].is_number());
         assert!(["high", "medium", "low"].contains(&f["confidence"].as_str().unwrap()));
         assert!(f["steps"].is_array());
@@ -420,4 +422,42 @@ fn verbatim_quoted_error_without_error_word_is_diagnosed() {
     assert_eq!(code, Some(0), "{v:#}");
     assert_eq!(best_id(&v), "disk-full");
     assert_eq!(v["diagnoses"][0]["evidence"][0]["line"], 4);
+}
+
+#[test]
+fn two_editions_of_one_article_are_one_finding_with_also() {
+    let rules = ingested_kb();
+    // A second edition: the same article published in another collection
+    // under another id.
+    let original = std::fs::read_to_string(rules.path().join("disk-full.toml")).unwrap();
+    let edition = original
+        .replace("id = \"disk-full\"", "id = \"disk-full-kb\"")
+        .replace("source = \"helpcenter/", "source = \"guides/");
+    assert_ne!(edition, original);
+    std::fs::write(rules.path().join("disk-full-kb.toml"), edition).unwrap();
+
+    let (code, v) = diagnose_json(rules.path(), &[&log("disk-full.log")]);
+    assert_eq!(code, Some(0), "{v:#}");
+    let findings: Vec<&Value> = v["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(v["related"].as_array().unwrap())
+        .collect();
+    let ids: Vec<&str> = findings.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let shown = ids.iter().filter(|id| id.starts_with("disk-full")).count();
+    assert_eq!(shown, 1, "{ids:?}");
+    let best = &v["diagnoses"][0];
+    let other = if best["id"] == "disk-full" {
+        "disk-full-kb"
+    } else {
+        "disk-full"
+    };
+    assert_eq!(best["also"], serde_json::json!([other]), "{best:#}");
+    let text = diagnose(rules.path(), &[], &[&log("disk-full.log")]);
+    assert!(
+        String::from_utf8_lossy(&text.stdout).contains(&format!("also published as {other}")),
+        "{}",
+        String::from_utf8_lossy(&text.stdout)
+    );
 }
