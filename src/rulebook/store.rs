@@ -193,10 +193,17 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The `*.toml` files of a rules directory (recursively), sorted by path so
-/// that load order, and thus tie-breaking, is stable.
+/// that load order, and thus tie-breaking, is stable. Each directory's
+/// entries are sorted by name as they are walked, depth first, which is the
+/// order of sorting the paths afterwards (component by component) at a
+/// fraction of the cost: every search lists the directory to see whether its
+/// cache is current, and comparing whole paths was a tenth of a search.
 pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulebookError> {
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| RulebookError::Read {
             path: e
                 .path()
@@ -209,7 +216,6 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulebookError> {
             files.push(entry.into_path());
         }
     }
-    files.sort();
     Ok(files)
 }
 
@@ -239,6 +245,31 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedRule>, RulebookError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_files_come_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "b.toml",
+            "a-b/x.toml",
+            "a/z.toml",
+            "a/y/w.toml",
+            "a.toml",
+            "A.toml",
+            "a/note.md",
+            "é.toml",
+            "a0.toml",
+        ] {
+            let path = dir.path().join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, "").unwrap();
+        }
+        let files = rule_files(dir.path()).unwrap();
+        let mut sorted = files.clone();
+        sorted.sort();
+        assert_eq!(files, sorted);
+        assert_eq!(files.len(), 8);
+    }
 
     fn sample() -> Rule {
         Rule {
