@@ -13,7 +13,7 @@ use triage::eval::load_queries;
 use triage::ingest::{ingest, IngestOptions};
 use triage::rulebook::load_dir;
 use triage::search::eval::eval_queries;
-use triage::search::SearchIndex;
+use triage::search::{Buffer, SearchIndex};
 use triage::Rule;
 
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
@@ -68,7 +68,8 @@ fn labelled_queries_rank_the_right_article_first() {
     let cached = index.as_bytes().to_vec();
     let size = cached.len();
     let started = Instant::now();
-    let loaded = SearchIndex::from_bytes(Arc::new(cached), 0, size).expect("index reads back");
+    let loaded = SearchIndex::from_bytes(Arc::new(Buffer::Owned(cached)), 0, size)
+        .expect("index reads back");
     let first = loaded.search(&rules, "deploy fails", 10).expect("query");
     let load_and_first_query = started.elapsed();
     assert!(!first.is_empty());

@@ -68,8 +68,8 @@ use analysis::{
 };
 use equivalents::Equivalents;
 use fuzzy::{Lookup, Vocabulary};
-pub use stored::IndexError;
 use stored::{nth, ArchivedIndexData, FieldPostings, IndexBytes, IndexData, StoredIndex};
+pub use stored::{Buffer, IndexError};
 
 /// The parts of a rule scored apart, with how much a match in each counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -386,7 +386,7 @@ impl SearchIndex {
     /// An index archived by [`SearchIndex::as_bytes`], at `from..to` of
     /// `buffer` (which others may share: a cache holds more than the index).
     pub fn from_bytes(
-        buffer: Arc<Vec<u8>>,
+        buffer: Arc<Buffer>,
         from: usize,
         to: usize,
     ) -> Result<SearchIndex, IndexError> {
@@ -950,8 +950,9 @@ mod tests {
         let bytes = index.as_bytes();
         let half = bytes[..bytes.len() / 2].to_vec();
         let len = half.len();
-        assert!(SearchIndex::from_bytes(Arc::new(half), 0, len).is_err());
-        assert!(SearchIndex::from_bytes(Arc::new(bytes.to_vec()), 0, bytes.len() + 1).is_err());
+        assert!(SearchIndex::from_bytes(Arc::new(Buffer::Owned(half)), 0, len).is_err());
+        let whole = Arc::new(Buffer::Owned(bytes.to_vec()));
+        assert!(SearchIndex::from_bytes(whole, 0, bytes.len() + 1).is_err());
     }
 
     #[test]
@@ -960,7 +961,7 @@ mod tests {
         let index = SearchIndex::build(&rules);
         let bytes = index.as_bytes().to_vec();
         let len = bytes.len();
-        let loaded = SearchIndex::from_bytes(Arc::new(bytes), 0, len).unwrap();
+        let loaded = SearchIndex::from_bytes(Arc::new(Buffer::Owned(bytes)), 0, len).unwrap();
         let query = "checkout blank after upgrade";
         assert_eq!(
             index.search(&rules, query, 5),

@@ -13,11 +13,11 @@
 //! `Vec<u8>`.
 //!
 //! Chosen over serde formats (bincode, postcard: decoding still allocates
-//! every vector) and over memory-mapping (memmap2: reading the few MiB is
-//! cheap, and a map of a file another process truncates ends the process
-//! with SIGBUS, where a read fails cleanly). `self_cell` keeps the bytes and
-//! the validated view of them together without unsafe code.
+//! every vector). `self_cell` keeps the bytes and the validated view of
+//! them together without unsafe code. The bytes may be a memory map of the
+//! cache file (see [`Buffer`]).
 
+use std::ops::Deref;
 use std::sync::Arc;
 
 use rkyv::rancor;
@@ -88,17 +88,34 @@ impl ArchivedFieldPostings {
     }
 }
 
+/// Bytes an index is read from: built in memory, or a file's.
+pub enum Buffer {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl Deref for Buffer {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Buffer::Owned(bytes) => bytes,
+            Buffer::Mapped(map) => map,
+        }
+    }
+}
+
 /// Bytes holding an archived index, possibly inside a larger buffer (the
 /// cache file) that other readers share.
 pub(crate) struct IndexBytes {
-    buffer: Arc<Vec<u8>>,
+    buffer: Arc<Buffer>,
     from: usize,
     to: usize,
 }
 
 impl IndexBytes {
     /// The bytes of `buffer` at `from..to`; `None` if they are not in it.
-    pub fn new(buffer: Arc<Vec<u8>>, from: usize, to: usize) -> Option<IndexBytes> {
+    pub fn new(buffer: Arc<Buffer>, from: usize, to: usize) -> Option<IndexBytes> {
         buffer.get(from..to)?;
         Some(IndexBytes { buffer, from, to })
     }
@@ -155,7 +172,7 @@ impl StoredIndex {
         let bytes = bytes.into_vec();
         StoredIndex::open(IndexBytes {
             to: bytes.len(),
-            buffer: Arc::new(bytes),
+            buffer: Arc::new(Buffer::Owned(bytes)),
             from: 0,
         })
     }
