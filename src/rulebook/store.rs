@@ -193,17 +193,10 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The `*.toml` files of a rules directory (recursively), sorted by path so
-/// that load order, and thus tie-breaking, is stable. Each directory's
-/// entries are sorted by name as they are walked, depth first, which is the
-/// order of sorting the paths afterwards (component by component) at a
-/// fraction of the cost: every search lists the directory to see whether its
-/// cache is current, and comparing whole paths was a tenth of a search.
+/// that load order, and thus tie-breaking, is stable.
 pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulebookError> {
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+    for entry in walkdir::WalkDir::new(dir).follow_links(true) {
         let entry = entry.map_err(|e| RulebookError::Read {
             path: e
                 .path()
@@ -216,6 +209,20 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulebookError> {
             files.push(entry.into_path());
         }
     }
+    // Every search lists the directory to see whether its cache is current,
+    // and comparing paths component by component (or walkdir's sorting by
+    // file name, which parses each path again per comparison) was a tenth
+    // of a search. Comparing the bytes with separators as 0, which sorts
+    // before every byte of a name, is the same order.
+    files.sort_by_cached_key(|path| {
+        let mut key = path.as_os_str().as_encoded_bytes().to_vec();
+        for byte in &mut key {
+            if std::path::is_separator(char::from(*byte)) {
+                *byte = 0;
+            }
+        }
+        key
+    });
     Ok(files)
 }
 
