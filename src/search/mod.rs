@@ -452,6 +452,7 @@ impl SearchIndex {
             .iter()
             .map(|t| (t.stem.clone(), self.idf(t.id) * t.weight))
             .collect();
+        let mut stems = snippet::QueryStems::new(&weights);
         let groups = &self.data().groups;
         let mut shown_groups = HashSet::new();
         let mut hits = Vec::new();
@@ -466,7 +467,7 @@ impl SearchIndex {
             let also = (0..rule_count)
                 .filter(|&i| i != rule && groups[i].to_native() == group)
                 .collect();
-            let (snippet, highlights) = snippet::snippet(rules.rule(rule)?, &weights);
+            let (snippet, highlights) = snippet::snippet(rules.rule(rule)?, &mut stems);
             hits.push(Hit {
                 rule,
                 score,
