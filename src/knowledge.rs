@@ -5,6 +5,12 @@
 //! reused while no rule file changed: parsing hundreds of TOML files and
 //! analysing their text for the index costs far more than reading one
 //! binary file, and search is meant to answer before a person notices.
+//!
+//! [`Knowledge`] has every rule decoded, as diagnose needs them; a
+//! [`Catalog`] decodes a cached rule only when asked, as search needs a
+//! handful of them. Whether the cache is current is decided by the rule
+//! files' names, sizes and modification times (one `stat` each, not a
+//! read), so a hand-edited, added or removed rule file is always seen.
 
 use std::fs;
 use std::path::{Path, PathBuf};
