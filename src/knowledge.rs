@@ -5,20 +5,32 @@
 //! reused while no rule file changed: parsing hundreds of TOML files and
 //! analysing their text for the index costs far more than reading one
 //! binary file, and search is meant to answer before a person notices.
+//!
+//! [`Knowledge`] has every rule decoded, as diagnose needs them; a
+//! [`Catalog`] decodes a cached rule only when asked, as search needs a
+//! handful of them. Whether the cache is current is decided by the rule
+//! files' names, sizes and modification times (one `stat` each, not a
+//! read), so a hand-edited, added or removed rule file is always seen.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 use std::time::UNIX_EPOCH;
 
-use serde::{Deserialize, Serialize};
+use rkyv::rancor;
 use sha2::{Digest, Sha256};
 
 use crate::rulebook::{self, LoadedRule, Rule, RulebookError};
-use crate::search::SearchIndex;
+use crate::search::{Buffer, Hit, QueryError, RuleSource, SearchIndex};
 
 /// Name of the cache file inside a rules directory. Not `*.toml`, so it is
 /// never read as a rule.
 pub const CACHE_FILE: &str = ".triage-cache";
+
+/// The layout of the cache file. Changed whenever `CacheFile` or the index
+/// layout changes, so that a cache from a build of the same version number
+/// with another layout is rebuilt rather than misread.
+const CACHE_FORMAT: u32 = 2;
 
 pub struct Knowledge {
     pub rules: Vec<Rule>,
@@ -27,15 +39,175 @@ pub struct Knowledge {
     pub index: SearchIndex,
 }
 
-#[derive(Serialize, Deserialize)]
+/// The cache file: a CRC-32 of the rest, then an rkyv archive (see
+/// `crate::search`'s `stored` for why) read in place. rkyv's validation
+/// keeps a damaged file from being read out of bounds, but a flipped byte
+/// inside a text or a score would pass it and give wrong answers; the
+/// checksum (crc32fast, already built for flate2; a fraction of a
+/// millisecond over the few MiB) catches that. The rules are each encoded on
+/// their own, so that a search decodes only the few it shows; MessagePack
+/// because `Rule` is serde-only (its file is shared with `build.rs`, which
+/// has no rkyv).
+#[derive(rkyv::Archive, rkyv::Serialize)]
 struct CacheFile {
-    /// The version of triage that wrote it: the index layout may change.
+    format: u32,
+    /// The version of triage that wrote it.
     version: String,
     /// Digest of the rule files' names, sizes and modification times.
-    fingerprint: String,
-    rules: Vec<Rule>,
+    fingerprint: Vec<u8>,
     origins: Vec<String>,
+    /// The archived search index (`SearchIndex::as_bytes`).
+    index: Vec<u8>,
+    /// Per rule, `rmp_serde::to_vec_named` of it.
+    rules: Vec<Vec<u8>>,
+}
+
+type CacheRef<'a> = &'a ArchivedCacheFile;
+
+self_cell::self_cell!(
+    /// A read cache file with its validated root.
+    struct CacheCell {
+        owner: Arc<Buffer>,
+        #[covariant]
+        dependent: CacheRef,
+    }
+);
+
+/// Rules and their search index, each rule decoded only when it is asked
+/// for. What a search needs: a handful of rules out of hundreds.
+pub struct Catalog {
     index: SearchIndex,
+    rules: Rules,
+}
+
+enum Rules {
+    Decoded {
+        rules: Vec<Rule>,
+        origins: Vec<String>,
+    },
+    Cached {
+        cache: CacheCell,
+        decoded: Vec<OnceLock<Box<Rule>>>,
+    },
+}
+
+impl From<Knowledge> for Catalog {
+    fn from(k: Knowledge) -> Catalog {
+        Catalog {
+            index: k.index,
+            rules: Rules::Decoded {
+                rules: k.rules,
+                origins: k.origins,
+            },
+        }
+    }
+}
+
+impl Catalog {
+    /// The rules of a directory, from its cache when that is current. A
+    /// cache that cannot be read or written is ignored: it only saves time.
+    pub fn from_dir(dir: &Path) -> Result<Catalog, RulebookError> {
+        let files = rulebook::store::rule_files(dir)?;
+        let fingerprint = fingerprint(&files);
+        match read_cache(&dir.join(CACHE_FILE), &fingerprint) {
+            Some(catalog) => Ok(catalog),
+            None => Ok(read_and_cache(dir, &fingerprint)?.into()),
+        }
+    }
+
+    /// The rules of a directory read from their files, whatever the cache
+    /// holds, and the cache rewritten: for when a cached rule turned out
+    /// unreadable.
+    pub fn rebuild(dir: &Path) -> Result<Catalog, RulebookError> {
+        Ok(rebuild(dir)?.into())
+    }
+
+    /// `dir` if given, else the embedded default.
+    pub fn load(dir: Option<&Path>) -> Result<Catalog, RulebookError> {
+        match dir {
+            Some(d) => Catalog::from_dir(d),
+            None => Ok(Knowledge::embedded()?.into()),
+        }
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// Every rule decoded; `None` if a cached one cannot be.
+    fn into_knowledge(self) -> Option<Knowledge> {
+        let (rules, origins) = match self.rules {
+            Rules::Decoded { rules, origins } => (rules, origins),
+            Rules::Cached { cache, .. } => {
+                let file = cache.borrow_dependent();
+                let rules = file
+                    .rules
+                    .iter()
+                    .map(|blob| rmp_serde::from_slice(blob).ok())
+                    .collect::<Option<Vec<Rule>>>()?;
+                let origins = file.origins.iter().map(|o| o.to_string()).collect();
+                (rules, origins)
+            }
+        };
+        Some(Knowledge {
+            rules,
+            origins,
+            index: self.index,
+        })
+    }
+
+    /// The rules `hits` name, decoded, with the hits renumbered to index
+    /// them: what the search reports take.
+    pub fn shown(&self, hits: &[Hit]) -> Result<(Vec<Rule>, Vec<Hit>), QueryError> {
+        let mut numbers: Vec<usize> = Vec::new();
+        let mut number = |rule: usize| match numbers.iter().position(|&r| r == rule) {
+            Some(at) => at,
+            None => {
+                numbers.push(rule);
+                numbers.len() - 1
+            }
+        };
+        let renumbered: Vec<Hit> = hits
+            .iter()
+            .map(|h| Hit {
+                rule: number(h.rule),
+                also: h.also.iter().map(|&a| number(a)).collect(),
+                ..h.clone()
+            })
+            .collect();
+        let rules = numbers
+            .iter()
+            .map(|&r| self.rule(r).cloned())
+            .collect::<Result<Vec<Rule>, QueryError>>()?;
+        Ok((rules, renumbered))
+    }
+}
+
+impl RuleSource for Catalog {
+    fn rule_count(&self) -> usize {
+        match &self.rules {
+            Rules::Decoded { rules, .. } => rules.len(),
+            Rules::Cached { decoded, .. } => decoded.len(),
+        }
+    }
+
+    fn rule(&self, index: usize) -> Result<&Rule, QueryError> {
+        let unreadable = QueryError::Unreadable { rule: index };
+        match &self.rules {
+            Rules::Decoded { rules, .. } => rules.get(index).ok_or(unreadable),
+            Rules::Cached { cache, decoded } => {
+                let slot = decoded.get(index).ok_or(unreadable.clone())?;
+                if let Some(rule) = slot.get() {
+                    return Ok(rule);
+                }
+                let blob = cache.borrow_dependent().rules.get(index);
+                let rule: Rule = blob
+                    .and_then(|b| rmp_serde::from_slice(b).ok())
+                    .ok_or(unreadable)?;
+                Ok(slot.get_or_init(|| Box::new(rule)))
+            }
+        }
+    }
 }
 
 impl Knowledge {
@@ -55,18 +227,13 @@ impl Knowledge {
         Ok(Knowledge::from_loaded(rulebook::embedded::load()?))
     }
 
-    /// The rules of a directory, from its cache when that is current. A
-    /// cache that cannot be read or written is ignored: it only saves time.
+    /// The rules of a directory, from its cache when that is current (see
+    /// [`Catalog::from_dir`]).
     pub fn from_dir(dir: &Path) -> Result<Knowledge, RulebookError> {
-        let files = rulebook::store::rule_files(dir)?;
-        let fingerprint = fingerprint(&files);
-        let cache_path = dir.join(CACHE_FILE);
-        if let Some(k) = read_cache(&cache_path, &fingerprint) {
-            return Ok(k);
+        match Catalog::from_dir(dir)?.into_knowledge() {
+            Some(k) => Ok(k),
+            None => rebuild(dir),
         }
-        let knowledge = Knowledge::from_loaded(rulebook::load_dir(dir)?);
-        write_cache(&cache_path, &fingerprint, &knowledge);
-        Ok(knowledge)
     }
 
     /// `dir` if given, else the embedded default.
@@ -78,7 +245,7 @@ impl Knowledge {
     }
 }
 
-fn fingerprint(files: &[PathBuf]) -> String {
+fn fingerprint(files: &[PathBuf]) -> Vec<u8> {
     let mut hasher = Sha256::new();
     for f in files {
         hasher.update(f.to_string_lossy().as_bytes());
@@ -92,53 +259,111 @@ fn fingerprint(files: &[PathBuf]) -> String {
             hasher.update(modified.to_le_bytes());
         }
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hasher.finalize().to_vec()
 }
 
-fn read_cache(path: &Path, fingerprint: &str) -> Option<Knowledge> {
-    let bytes = fs::read(path).ok()?;
-    let cache: CacheFile = rmp_serde::from_slice(&bytes).ok()?;
-    if cache.version != env!("CARGO_PKG_VERSION")
-        || cache.fingerprint != fingerprint
-        || cache.rules.len() != cache.origins.len()
+/// The rules of `dir` read from their files, and cached.
+fn read_and_cache(dir: &Path, fingerprint: &[u8]) -> Result<Knowledge, RulebookError> {
+    let k = Knowledge::from_loaded(rulebook::load_dir(dir)?);
+    write_cache(&dir.join(CACHE_FILE), fingerprint, &k);
+    Ok(k)
+}
+
+/// `read_and_cache`, for when the cache looked current but a rule in it
+/// does not decode.
+fn rebuild(dir: &Path) -> Result<Knowledge, RulebookError> {
+    let files = rulebook::store::rule_files(dir)?;
+    read_and_cache(dir, &fingerprint(&files))
+}
+
+fn read_cache(path: &Path, fingerprint: &[u8]) -> Option<Catalog> {
+    let buffer = Arc::new(read_file(path)?);
+    let (sum, archive) = buffer.split_first_chunk::<CHECKSUM>()?;
+    if u32::from_le_bytes(*sum) != crc32fast::hash(archive) {
+        return None;
+    }
+    let cache = CacheCell::try_new(Arc::clone(&buffer), |bytes| {
+        rkyv::access::<ArchivedCacheFile, rancor::Error>(&bytes[CHECKSUM..])
+    })
+    .ok()?;
+    let file = cache.borrow_dependent();
+    if file.format.to_native() != CACHE_FORMAT
+        || file.version.as_str() != env!("CARGO_PKG_VERSION")
+        || file.fingerprint.as_slice() != fingerprint
+        || file.rules.len() != file.origins.len()
     {
         return None;
     }
-    Some(Knowledge {
-        rules: cache.rules,
-        origins: cache.origins,
-        index: cache.index,
+    // The index lies inside the file's buffer; it is read in place there.
+    let from = file.index.as_slice().as_ptr() as usize - buffer.as_ptr() as usize;
+    let index = SearchIndex::from_bytes(Arc::clone(&buffer), from, from + file.index.len()).ok()?;
+    if index.rule_count() != file.rules.len() {
+        return None;
+    }
+    let decoded = (0..file.rules.len()).map(|_| OnceLock::new()).collect();
+    Some(Catalog {
+        index,
+        rules: Rules::Cached { cache, decoded },
     })
 }
 
-fn write_cache(path: &Path, fingerprint: &str, k: &Knowledge) {
-    #[derive(Serialize)]
-    struct CacheRef<'a> {
-        version: &'a str,
-        fingerprint: &'a str,
-        rules: &'a [Rule],
-        origins: &'a [String],
-        index: &'a SearchIndex,
+/// The cache file's bytes, memory-mapped: a search touches a fraction of
+/// them, and copying the few MiB into fresh memory (page faults and all)
+/// was a third of its time. Read into memory where mapping fails.
+fn read_file(path: &Path) -> Option<Buffer> {
+    let file = fs::File::open(path).ok()?;
+    // SAFETY: a mapped file must not change while it is mapped. triage
+    // never writes a cache file in place: `write_cache_file` writes a new
+    // file and renames it over the old one, which leaves the mapped inode
+    // as it was. Another program truncating the file during the few
+    // milliseconds of a run would end the run with SIGBUS; that is the risk
+    // every mmap reader (ripgrep, for one) takes, and the checksum and rkyv's
+    // validation below still refuse bytes that were damaged before.
+    match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(map) => Some(Buffer::Mapped(map)),
+        Err(_) => fs::read(path).ok().map(Buffer::Owned),
     }
-    let cache = CacheRef {
-        version: env!("CARGO_PKG_VERSION"),
-        fingerprint,
-        rules: &k.rules,
-        origins: &k.origins,
-        index: &k.index,
-    };
-    let Ok(bytes) = rmp_serde::to_vec_named(&cache) else {
+}
+
+fn write_cache(path: &Path, fingerprint: &[u8], k: &Knowledge) {
+    let Ok(encoded) = k
+        .rules
+        .iter()
+        .map(rmp_serde::to_vec_named)
+        .collect::<Result<Vec<Vec<u8>>, _>>()
+    else {
         return;
     };
+    let cache = CacheFile {
+        format: CACHE_FORMAT,
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        fingerprint: fingerprint.to_vec(),
+        origins: k.origins.clone(),
+        index: k.index.as_bytes().to_vec(),
+        rules: encoded,
+    };
+    let Ok(archive) = rkyv::to_bytes::<rancor::Error>(&cache) else {
+        return;
+    };
+    let _ = write_cache_file(path, &archive);
+}
+
+/// Bytes of the checksum before the archive.
+const CHECKSUM: usize = 4;
+
+fn write_cache_file(path: &Path, archive: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
     // Write beside and rename, so a reader never sees half a cache.
     let tmp = path.with_extension("tmp");
-    if fs::write(&tmp, bytes).is_ok() && fs::rename(&tmp, path).is_err() {
+    let written = fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(&crc32fast::hash(archive).to_le_bytes())?;
+        f.write_all(archive)
+    });
+    let renamed = written.and_then(|()| fs::rename(&tmp, path));
+    if renamed.is_err() {
         let _ = fs::remove_file(&tmp);
     }
+    renamed
 }
 
 #[cfg(test)]
@@ -179,11 +404,125 @@ mod tests {
     }
 
     #[test]
+    fn added_and_removed_rule_files_are_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        write_rule(dir.path(), "a", "Widget frobnication fails");
+        assert_eq!(Knowledge::from_dir(dir.path()).unwrap().rules.len(), 1);
+        write_rule(dir.path(), "b", "Gadget calibration drifts");
+        let catalog = Catalog::from_dir(dir.path()).unwrap();
+        assert_eq!(catalog.rule_count(), 2);
+        assert_eq!(catalog.index().rule_count(), 2);
+        fs::remove_file(dir.path().join("a.toml")).unwrap();
+        let k = Knowledge::from_dir(dir.path()).unwrap();
+        assert_eq!(k.rules.len(), 1);
+        assert_eq!(k.rules[0].id, "b");
+    }
+
+    #[test]
     fn corrupt_cache_is_ignored() {
         let dir = tempfile::tempdir().unwrap();
         write_rule(dir.path(), "a", "Widget frobnication fails");
         fs::write(dir.path().join(CACHE_FILE), b"not a cache").unwrap();
         let k = Knowledge::from_dir(dir.path()).unwrap();
         assert_eq!(k.rules.len(), 1);
+        // ...and replaced by a good one.
+        assert!(read_cache(&dir.path().join(CACHE_FILE), &current(dir.path())).is_some());
+    }
+
+    fn current(dir: &Path) -> Vec<u8> {
+        fingerprint(&rulebook::store::rule_files(dir).unwrap())
+    }
+
+    #[test]
+    fn cached_catalog_answers_as_the_rules_do() {
+        let dir = tempfile::tempdir().unwrap();
+        write_rule(dir.path(), "a", "Widget frobnication fails");
+        write_rule(dir.path(), "b", "Gadget calibration drifts after upgrade");
+        let fresh = Knowledge::from_dir(dir.path()).unwrap();
+        let cached = Catalog::from_dir(dir.path()).unwrap();
+        assert!(matches!(cached.rules, Rules::Cached { .. }));
+        assert_eq!(cached.rule_count(), 2);
+        assert_eq!(cached.rule(1).unwrap(), &fresh.rules[1]);
+        let query = "gadget calibration drift";
+        let hits = cached.index().search(&cached, query, 5).unwrap();
+        assert_eq!(hits, fresh.index.search(&fresh.rules, query, 5).unwrap());
+        let (shown, renumbered) = cached.shown(&hits).unwrap();
+        assert_eq!(shown[renumbered[0].rule].id, "b");
+
+        let again = Knowledge::from_dir(dir.path()).unwrap();
+        assert_eq!(again.rules, fresh.rules);
+        assert_eq!(again.origins, fresh.origins);
+    }
+
+    #[test]
+    fn damaged_caches_are_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        write_rule(dir.path(), "a", "Widget frobnication fails");
+        let path = dir.path().join(CACHE_FILE);
+        let good = Knowledge::from_dir(dir.path()).unwrap();
+        let bytes = fs::read(&path).unwrap();
+        let mut damaged = vec![bytes[..bytes.len() / 2].to_vec()];
+        for at in (0..bytes.len()).step_by(bytes.len() / 40 + 1) {
+            let mut flipped = bytes.clone();
+            flipped[at] ^= 0x5a;
+            damaged.push(flipped);
+        }
+        for bad in damaged {
+            fs::write(&path, &bad).unwrap();
+            let k = Knowledge::from_dir(dir.path()).unwrap();
+            assert_eq!(k.rules, good.rules);
+            fs::write(&path, &bad).unwrap();
+            assert!(read_cache(&path, &current(dir.path())).is_none());
+        }
+    }
+
+    #[test]
+    fn an_undecodable_cached_rule_is_read_from_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        write_rule(dir.path(), "a", "Widget frobnication fails");
+        let good = Knowledge::from_dir(dir.path()).unwrap();
+        // A cache whose layout is sound but whose rule is not MessagePack.
+        let path = dir.path().join(CACHE_FILE);
+        let cache = CacheFile {
+            format: CACHE_FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            fingerprint: current(dir.path()),
+            origins: good.origins.clone(),
+            index: good.index.as_bytes().to_vec(),
+            rules: vec![b"\xc1 not a rule".to_vec()],
+        };
+        write_cache_file(&path, &rkyv::to_bytes::<rancor::Error>(&cache).unwrap()).unwrap();
+        let catalog = Catalog::from_dir(dir.path()).unwrap();
+        assert!(matches!(catalog.rules, Rules::Cached { .. }));
+        assert_eq!(
+            catalog.rule(0).unwrap_err(),
+            QueryError::Unreadable { rule: 0 }
+        );
+        assert_eq!(Knowledge::from_dir(dir.path()).unwrap().rules, good.rules);
+        // The rebuild rewrote the cache with the rule readable.
+        let catalog = Catalog::from_dir(dir.path()).unwrap();
+        assert_eq!(catalog.rule(0).unwrap(), &good.rules[0]);
+    }
+
+    #[test]
+    fn a_cache_of_another_format_is_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        write_rule(dir.path(), "a", "Widget frobnication fails");
+        let good = Knowledge::from_dir(dir.path()).unwrap();
+        let cache = CacheFile {
+            format: CACHE_FORMAT + 1,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            fingerprint: current(dir.path()),
+            origins: good.origins.clone(),
+            index: good.index.as_bytes().to_vec(),
+            rules: good
+                .rules
+                .iter()
+                .map(|r| rmp_serde::to_vec_named(r).unwrap())
+                .collect(),
+        };
+        let path = dir.path().join(CACHE_FILE);
+        write_cache_file(&path, &rkyv::to_bytes::<rancor::Error>(&cache).unwrap()).unwrap();
+        assert!(read_cache(&path, &current(dir.path())).is_none());
     }
 }

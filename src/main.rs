@@ -233,10 +233,18 @@ fn search(
     limit: usize,
     format: cli::SearchFormat,
 ) -> Result<u8, Failure> {
-    // Search needs no matcher: rules and index only.
-    let engine = triage::knowledge::Knowledge::load(dir)?;
-    let hits = match engine.index.search(&engine.rules, query, limit.max(1)) {
-        Ok(h) => h,
+    use triage::knowledge::Catalog;
+    // Search needs no matcher, and only the rules it shows.
+    let catalog = Catalog::load(dir)?;
+    let found = match (find(&catalog, query, limit), dir) {
+        // A cached rule that does not decode: read the rule files instead.
+        (Err(triage::search::QueryError::Unreadable { .. }), Some(d)) => {
+            find(&Catalog::rebuild(d)?, query, limit)
+        }
+        (found, _) => found,
+    };
+    let (rules, hits) = match found {
+        Ok(f) => f,
         Err(e) => {
             return Err(Failure {
                 message: format!("{e}; describe the symptom or paste the error message"),
@@ -246,7 +254,7 @@ fn search(
     };
     if hits.is_empty() {
         if format == cli::SearchFormat::Json {
-            println!("{}", triage::report::search::json(&engine.rules, &hits));
+            println!("{}", triage::report::search::json(&rules, &hits));
         }
         return Err(Failure {
             message: format!("no article matches {query:?}"),
@@ -254,15 +262,22 @@ fn search(
         });
     }
     match format {
-        cli::SearchFormat::Text => print!("{}", triage::report::search::text(&engine.rules, &hits)),
+        cli::SearchFormat::Text => print!("{}", triage::report::search::text(&rules, &hits)),
         cli::SearchFormat::Json => {
-            println!("{}", triage::report::search::json(&engine.rules, &hits))
+            println!("{}", triage::report::search::json(&rules, &hits))
         }
     }
-    // The process ends next: freeing tens of thousands of small allocations
-    // one by one would add a noticeable share of a search's time.
-    std::mem::forget(engine);
     Ok(0)
+}
+
+/// The hits for `query` and the rules they name (see `Catalog::shown`).
+fn find(
+    catalog: &triage::knowledge::Catalog,
+    query: &str,
+    limit: usize,
+) -> Result<(Vec<triage::Rule>, Vec<triage::search::Hit>), triage::search::QueryError> {
+    let hits = catalog.index().search(catalog, query, limit.max(1))?;
+    catalog.shown(&hits)
 }
 
 fn ingest(

@@ -209,7 +209,20 @@ pub fn rule_files(dir: &Path) -> Result<Vec<PathBuf>, RulebookError> {
             files.push(entry.into_path());
         }
     }
-    files.sort();
+    // Every search lists the directory to see whether its cache is current,
+    // and comparing paths component by component (or walkdir's sorting by
+    // file name, which parses each path again per comparison) was a tenth
+    // of a search. Comparing the bytes with separators as 0, which sorts
+    // before every byte of a name, is the same order.
+    files.sort_by_cached_key(|path| {
+        let mut key = path.as_os_str().as_encoded_bytes().to_vec();
+        for byte in &mut key {
+            if std::path::is_separator(char::from(*byte)) {
+                *byte = 0;
+            }
+        }
+        key
+    });
     Ok(files)
 }
 
@@ -239,6 +252,31 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LoadedRule>, RulebookError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rule_files_come_in_path_order() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "b.toml",
+            "a-b/x.toml",
+            "a/z.toml",
+            "a/y/w.toml",
+            "a.toml",
+            "A.toml",
+            "a/note.md",
+            "é.toml",
+            "a0.toml",
+        ] {
+            let path = dir.path().join(name);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, "").unwrap();
+        }
+        let files = rule_files(dir.path()).unwrap();
+        let mut sorted = files.clone();
+        sorted.sort();
+        assert_eq!(files, sorted);
+        assert_eq!(files.len(), 8);
+    }
 
     fn sample() -> Rule {
         Rule {

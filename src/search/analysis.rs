@@ -21,7 +21,7 @@ pub(crate) fn term_id(stemmed: &str) -> u32 {
 pub(crate) const BREAK: u32 = u32::MAX;
 
 /// One token of a phrase sequence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PhraseToken {
     pub id: u32,
     /// Whether the word carries meaning; stop words keep the order of a
@@ -151,8 +151,9 @@ impl StemCache {
 }
 
 /// The number of content words in the longest run of `query` that occurs
-/// contiguously in `field`.
-pub(crate) fn longest_common_run(query: &[PhraseToken], field: &[PhraseToken]) -> usize {
+/// contiguously in `field`. Only the query's tokens say which words carry
+/// meaning, so the field is term ids alone (as the index stores them).
+pub(crate) fn longest_common_run<T: Copy + Into<u32>>(query: &[PhraseToken], field: &[T]) -> usize {
     if query.is_empty() || field.is_empty() {
         return 0;
     }
@@ -164,8 +165,9 @@ pub(crate) fn longest_common_run(query: &[PhraseToken], field: &[PhraseToken]) -
     let mut current = vec![0usize; field.len() + 1];
     let mut longest = 0;
     for q in query {
-        for (j, f) in field.iter().enumerate() {
-            current[j + 1] = if q.id == f.id && f.id != BREAK {
+        for (j, &f) in field.iter().enumerate() {
+            let f: u32 = f.into();
+            current[j + 1] = if q.id == f && f != BREAK {
                 previous[j] + usize::from(q.content)
             } else {
                 0
@@ -274,12 +276,16 @@ mod tests {
         assert!(seen.contains("deploying"));
     }
 
+    fn ids(tokens: &[PhraseToken]) -> Vec<u32> {
+        tokens.iter().map(|t| t.id).collect()
+    }
+
     #[test]
     fn run_counts_content_words_only() {
         let query = phrase_tokens("checkout page is blank after the upgrade");
         let field = phrase_tokens("The checkout page is blank after an upgrade to the new version");
         // "checkout page is blank after" matches; "the" vs "an" breaks the run.
-        assert_eq!(longest_common_run(&query, &field), 3);
+        assert_eq!(longest_common_run(&query, &ids(&field)), 3);
     }
 
     #[test]
@@ -291,6 +297,6 @@ mod tests {
         });
         field.extend(phrase_tokens("failed deploy"));
         let query = phrase_tokens("cache flush failed deploy");
-        assert_eq!(longest_common_run(&query, &field), 2);
+        assert_eq!(longest_common_run(&query, &ids(&field)), 2);
     }
 }

@@ -26,22 +26,23 @@
 //!   one article and one hit; the others are listed in [`Hit::also`].
 //!
 //! # Dependencies
-//! - `bm25` (2.x), the one search dependency: its embedder does BM25's term
-//!   saturation and length normalisation and its scorer the idf-weighted
-//!   sum, per field. Chosen over tantivy because the corpus is ~800 short
-//!   documents: tantivy's strength (segments, mmap, large indexes) is start-up
-//!   cost here, its index is a directory rather than a value serde can cache
-//!   beside the rules, and its phrase queries need exact positions, whereas
-//!   pasted errors need variable parts skipped. bm25 brings only `fxhash`
-//!   with it (default features, its own tokenizer, are off: analysis is
-//!   `crate::text`, shared with diagnose).
+//! - `bm25` (2.x), the one search dependency for ranking: its embedder does
+//!   BM25's term saturation and length normalisation, per field. The
+//!   idf-weighted sum its scorer does is precomputed into postings (see
+//!   `stored`) with the same arithmetic, because its scorer is hash maps
+//!   that would be built anew in every process. Chosen over tantivy because
+//!   the corpus is ~800 short documents: tantivy's strength (segments, mmap,
+//!   large indexes) is start-up cost here, its index is a directory rather
+//!   than a value that can be cached beside the rules, and its phrase
+//!   queries need exact positions, whereas pasted errors need variable parts
+//!   skipped. bm25 brings only `fxhash` with it (default features, its own
+//!   tokenizer, are off: analysis is `crate::text`, shared with diagnose).
 //! - `strsim` for edit distances (typos) and title similarity (editions). It
 //!   was already compiled into the build through clap; naming it only makes
 //!   the use explicit.
 //!
-//! The index holds only plain data and derives serde; the bm25 scorers are
-//! rebuilt from it on first use (a few milliseconds), so a cached index loads
-//! without re-analysing any text.
+//! The index is flat arrays archived with rkyv (see `stored`): a cached
+//! index is read in place, with nothing to decode or rebuild.
 
 mod analysis;
 mod equivalents;
@@ -50,12 +51,13 @@ mod fold;
 mod fuzzy;
 mod similarity;
 mod snippet;
+mod stored;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::Arc;
 
-use bm25::{Embedder, EmbedderBuilder, Embedding, Scorer, TokenEmbedding, Tokenizer};
-use serde::{Deserialize, Serialize};
+use bm25::{Embedder, EmbedderBuilder, Tokenizer};
+use serde::Serialize;
 
 use crate::rulebook::Rule;
 use crate::text::{is_stop_word, words};
@@ -66,9 +68,11 @@ use analysis::{
 };
 use equivalents::Equivalents;
 use fuzzy::{Lookup, Vocabulary};
+use stored::{nth, ArchivedIndexData, FieldPostings, IndexBytes, IndexData, StoredIndex};
+pub use stored::{Buffer, IndexError};
 
 /// The parts of a rule scored apart, with how much a match in each counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Field {
     Title,
     Signatures,
@@ -133,7 +137,7 @@ impl Field {
 
 /// The texts compared as phrases with the query, and how much a run in each
 /// counts. Steps are left out: they quote commands, not symptoms.
-fn phrase_texts(rule: &Rule) -> [Vec<&str>; 4] {
+fn phrase_texts(rule: &Rule) -> [Vec<&str>; PHRASE_TEXTS] {
     let issue = &rule.issue;
     [
         // Each line of a quoted block is its own message.
@@ -149,7 +153,8 @@ fn phrase_texts(rule: &Rule) -> [Vec<&str>; 4] {
 }
 
 /// How much a phrase run counts in each entry of `phrase_texts`.
-const PHRASE_WEIGHTS: [f64; 4] = [1.0, 1.0, 0.8, 0.6];
+const PHRASE_WEIGHTS: [f64; PHRASE_TEXTS] = [1.0, 1.0, 0.8, 0.6];
+const PHRASE_TEXTS: usize = 4;
 
 /// Tuning of the ranking, in one place. Set on the labelled queries of the
 /// evaluation set as a whole, never for one query.
@@ -191,45 +196,46 @@ impl Tokenizer for AnalysedText {
     }
 }
 
-/// One field's BM25 term weights per rule: (term id, saturated and
-/// length-normalised frequency), one entry per distinct term.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct FieldIndex {
-    field: Field,
-    weights: Vec<Vec<(u32, f32)>>,
-}
-
-/// A search index over a slice of rules. Plain data: serialize it beside the
-/// rules to skip analysis at start-up.
-#[derive(Debug, Serialize, Deserialize)]
+/// A search index over a slice of rules: archived arrays (see `stored`),
+/// built from the rules or read from a cache.
 pub struct SearchIndex {
-    rule_count: usize,
-    fields: Vec<FieldIndex>,
-    /// In how many rules (any field) each term occurs.
-    rule_frequency: HashMap<u32, u32>,
-    /// Per rule, per entry of `phrase_texts`, the phrase tokens.
-    phrases: Vec<Vec<Vec<PhraseToken>>>,
-    /// Per rule, the sorted content-word bigrams of its phrase texts.
-    bigrams: Vec<Vec<u64>>,
-    /// Per rule, its edition group (see `fold`).
-    groups: Vec<usize>,
-    vocabulary: Vocabulary,
-    #[serde(skip)]
-    scorers: Scorers,
+    stored: StoredIndex,
 }
 
-/// The bm25 scorers, one per field, built from `SearchIndex::fields` on
-/// first use; bm25 keeps them as hash maps without serde.
-#[derive(Default)]
-struct Scorers(OnceLock<Vec<Scorer<usize, u32>>>);
-
-impl std::fmt::Debug for Scorers {
+impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "Scorers(built)"
-        } else {
-            "Scorers(not built)"
-        })
+        f.debug_struct("SearchIndex")
+            .field("rules", &self.rule_count())
+            .field("bytes", &self.stored.bytes().len())
+            .finish()
+    }
+}
+
+/// The rules an index was built from, as search reads them. Only the rules
+/// it shows are asked for, so a cache need not decode the others.
+pub trait RuleSource {
+    fn rule_count(&self) -> usize;
+    fn rule(&self, index: usize) -> Result<&Rule, QueryError>;
+}
+
+impl RuleSource for [Rule] {
+    fn rule_count(&self) -> usize {
+        self.len()
+    }
+
+    fn rule(&self, index: usize) -> Result<&Rule, QueryError> {
+        self.get(index)
+            .ok_or(QueryError::Unreadable { rule: index })
+    }
+}
+
+impl RuleSource for Vec<Rule> {
+    fn rule_count(&self) -> usize {
+        self.len()
+    }
+
+    fn rule(&self, index: usize) -> Result<&Rule, QueryError> {
+        self.as_slice().rule(index)
     }
 }
 
@@ -253,6 +259,8 @@ pub enum QueryError {
     Empty,
     #[error("the search index was built from {indexed} rules but {given} were given; rebuild it")]
     Stale { indexed: usize, given: usize },
+    #[error("rule {rule} could not be read")]
+    Unreadable { rule: usize },
 }
 
 /// A query word after analysis, or a word of an equivalent phrase.
@@ -304,7 +312,7 @@ impl SearchIndex {
                 .k1(tuning::K1)
                 .b(tuning::B)
                 .build();
-            let weights = analysed
+            let weights: Vec<Vec<(u32, f32)>> = analysed
                 .iter()
                 .zip(&mut rule_terms)
                 .map(|(text, seen)| {
@@ -319,70 +327,103 @@ impl SearchIndex {
                     distinct
                 })
                 .collect();
-            fields.push(FieldIndex { field, weights });
+            fields.push(postings(&weights));
         }
         let mut rule_frequency: HashMap<u32, u32> = HashMap::new();
         for id in rule_terms.iter().flatten() {
             *rule_frequency.entry(*id).or_default() += 1;
         }
+        let mut frequencies: Vec<(u32, u32)> = rule_frequency.into_iter().collect();
+        frequencies.sort_unstable();
 
-        let phrases: Vec<Vec<Vec<PhraseToken>>> = rules
-            .iter()
-            .map(|rule| {
-                phrase_texts(rule)
-                    .into_iter()
-                    .map(|texts| {
-                        let mut tokens = Vec::new();
-                        for text in texts.iter().filter(|t| !t.is_empty()) {
-                            if !tokens.is_empty() {
-                                tokens.push(PhraseToken {
-                                    id: BREAK,
-                                    content: false,
-                                });
-                            }
-                            cache.phrase_tokens(text, &mut tokens);
-                        }
-                        tokens
-                    })
-                    .collect()
-            })
-            .collect();
-        let bigrams = phrases
-            .iter()
-            .map(|fields| {
-                let mut all: Vec<u64> = fields.iter().flat_map(|f| content_bigrams(f)).collect();
-                all.sort_unstable();
-                all.dedup();
-                all
-            })
-            .collect();
+        let (mut phrase_starts, mut phrase_ids) = (vec![0u32], Vec::new());
+        let (mut bigram_starts, mut bigrams) = (vec![0u32], Vec::new());
+        for rule in rules {
+            let mut rule_bigrams = Vec::new();
+            for texts in phrase_texts(rule) {
+                let mut tokens = Vec::new();
+                for text in texts.iter().filter(|t| !t.is_empty()) {
+                    if !tokens.is_empty() {
+                        tokens.push(PhraseToken {
+                            id: BREAK,
+                            content: false,
+                        });
+                    }
+                    cache.phrase_tokens(text, &mut tokens);
+                }
+                rule_bigrams.extend(content_bigrams(&tokens));
+                phrase_ids.extend(tokens.iter().map(|t| t.id));
+                phrase_starts.push(offset(phrase_ids.len()));
+            }
+            rule_bigrams.sort_unstable();
+            rule_bigrams.dedup();
+            bigrams.extend(rule_bigrams);
+            bigram_starts.push(offset(bigrams.len()));
+        }
 
         let vocabulary = Vocabulary::build(rule_words.iter(), |w| cache.get(w).0.clone());
 
-        SearchIndex {
-            rule_count: rules.len(),
+        let data = IndexData {
+            rule_count: offset(rules.len()),
             fields,
-            rule_frequency,
-            phrases,
+            terms: frequencies.iter().map(|&(id, _)| id).collect(),
+            rule_frequency: frequencies.iter().map(|&(_, n)| n).collect(),
+            phrase_starts,
+            phrase_ids,
+            bigram_starts,
             bigrams,
-            groups: fold::edition_groups(rules, &rule_terms),
+            groups: fold::edition_groups(rules, &rule_terms)
+                .into_iter()
+                .map(offset)
+                .collect(),
             vocabulary,
-            scorers: Scorers::default(),
-        }
+        };
+        let stored = StoredIndex::from_data(&data)
+            .unwrap_or_else(|e| unreachable!("a freshly archived index reads back: {e}"));
+        SearchIndex { stored }
+    }
+
+    /// An index archived by [`SearchIndex::as_bytes`], at `from..to` of
+    /// `buffer` (which others may share: a cache holds more than the index).
+    pub fn from_bytes(
+        buffer: Arc<Buffer>,
+        from: usize,
+        to: usize,
+    ) -> Result<SearchIndex, IndexError> {
+        let bytes = IndexBytes::new(buffer, from, to)
+            .ok_or_else(|| IndexError::new("the index lies outside its file"))?;
+        Ok(SearchIndex {
+            stored: StoredIndex::open(bytes)?,
+        })
+    }
+
+    /// The archived index, to store and read back with `from_bytes`.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.stored.bytes()
+    }
+
+    fn data(&self) -> &ArchivedIndexData {
+        self.stored.data()
+    }
+
+    /// How many rules the index was built from.
+    pub fn rule_count(&self) -> usize {
+        self.data().rule_count.to_native() as usize
     }
 
     /// The best `limit` hits for `query`, best first, one per article.
     /// `rules` must be the slice the index was built from.
-    pub fn search(
+    pub fn search<R: RuleSource + ?Sized>(
         &self,
-        rules: &[Rule],
+        rules: &R,
         query: &str,
         limit: usize,
     ) -> Result<Vec<Hit>, QueryError> {
-        if rules.len() != self.rule_count {
+        let rule_count = self.rule_count();
+        if rules.rule_count() != rule_count {
             return Err(QueryError::Stale {
-                indexed: self.rule_count,
-                given: rules.len(),
+                indexed: rule_count,
+                given: rules.rule_count(),
             });
         }
         let (query_terms, expansions) = self.analyse(query);
@@ -411,20 +452,22 @@ impl SearchIndex {
             .iter()
             .map(|t| (t.stem.clone(), self.idf(t.id) * t.weight))
             .collect();
+        let mut stems = snippet::QueryStems::new(&weights);
+        let groups = &self.data().groups;
         let mut shown_groups = HashSet::new();
         let mut hits = Vec::new();
         for (rule, score) in ranked {
             if hits.len() >= limit {
                 break;
             }
-            let group = self.groups[rule];
+            let group = groups[rule].to_native();
             if !shown_groups.insert(group) {
                 continue;
             }
-            let also = (0..self.rule_count)
-                .filter(|&i| i != rule && self.groups[i] == group)
+            let also = (0..rule_count)
+                .filter(|&i| i != rule && groups[i].to_native() == group)
                 .collect();
-            let (snippet, highlights) = snippet::snippet(&rules[rule], &weights);
+            let (snippet, highlights) = snippet::snippet(rules.rule(rule)?, &mut stems);
             hits.push(Hit {
                 rule,
                 score,
@@ -450,7 +493,7 @@ impl SearchIndex {
             {
                 continue;
             }
-            let (stem, weight) = match self.vocabulary.lookup(&word) {
+            let (stem, weight) = match self.data().vocabulary.lookup(&word) {
                 Lookup::Known(stem) => (stem, 1.0),
                 Lookup::Corrected { stem, distance, .. } => {
                     (stem, tuning::CORRECTED_WEIGHT[distance.min(2)])
@@ -492,7 +535,7 @@ impl SearchIndex {
             let mut indices = Vec::new();
             for stem in alternative.terms {
                 let id = term_id(stem);
-                if !self.rule_frequency.contains_key(&id) {
+                if self.rule_frequency(id) == 0 {
                     continue;
                 }
                 let weight = tuning::EXPANSION_WEIGHT
@@ -541,54 +584,45 @@ impl SearchIndex {
         (found, expansions)
     }
 
-    fn scorers(&self) -> &[Scorer<usize, u32>] {
-        self.scorers.0.get_or_init(|| {
-            self.fields
-                .iter()
-                .map(|field| {
-                    let mut scorer = Scorer::new();
-                    for (rule, weights) in field.weights.iter().enumerate() {
-                        let embedding = Embedding(
-                            weights
-                                .iter()
-                                .map(|&(index, value)| TokenEmbedding { index, value })
-                                .collect(),
-                        );
-                        scorer.upsert(&rule, embedding);
-                    }
-                    scorer
-                })
-                .collect()
-        })
+    /// In how many rules (any field) a term occurs.
+    fn rule_frequency(&self, id: u32) -> u32 {
+        let data = self.data();
+        data.terms
+            .binary_search_by(|t| t.to_native().cmp(&id))
+            .ok()
+            .and_then(|at| data.rule_frequency.get(at))
+            .map_or(0, |n| n.to_native())
     }
 
     /// Inverse rule frequency over all fields: how much a term tells rules apart.
     fn idf(&self, id: u32) -> f64 {
-        let n = self.rule_count as f64;
-        let df = f64::from(self.rule_frequency.get(&id).copied().unwrap_or(0));
+        let n = self.rule_count() as f64;
+        let df = f64::from(self.rule_frequency(id));
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
     /// Per rule: the weighted sum of per-field BM25, damped by coverage.
     fn bm25(&self, query_terms: &[QueryTerm], expansions: &[Expansion]) -> Vec<f64> {
-        let mut sums = vec![0.0; self.rule_count];
+        let rule_count = self.rule_count();
+        let mut sums = vec![0.0; rule_count];
         let info = |t: &QueryTerm| self.idf(t.id) * t.weight;
         let information: f64 = query_terms.iter().filter(|t| t.typed).map(info).sum();
         // Per term, per rule: whether any field matched.
-        let mut matches = vec![vec![false; self.rule_count]; query_terms.len()];
+        let mut matches = vec![vec![false; rule_count]; query_terms.len()];
         for (term, matched) in query_terms.iter().zip(&mut matches) {
-            let embedding = Embedding(vec![TokenEmbedding {
-                index: term.id,
-                value: 1.0,
-            }]);
-            for (field, scorer) in self.fields.iter().zip(self.scorers()) {
-                for hit in scorer.matches(&embedding) {
-                    sums[hit.id] += field.field.weight() * term.weight * f64::from(hit.score);
-                    matched[hit.id] = true;
+            for (field, postings) in Field::ALL.iter().zip(self.data().fields.iter()) {
+                let (rules, scores) = postings.postings(term.id);
+                for (rule, score) in rules.iter().zip(scores) {
+                    let rule = rule.to_native() as usize;
+                    if rule >= rule_count {
+                        continue;
+                    }
+                    sums[rule] += field.weight() * term.weight * f64::from(score.to_native());
+                    matched[rule] = true;
                 }
             }
         }
-        (0..self.rule_count)
+        (0..rule_count)
             .map(|rule| {
                 let mut got: f64 = query_terms
                     .iter()
@@ -647,7 +681,8 @@ impl SearchIndex {
         // Without any term match (a query of unknown words), phrases still
         // count, on a unit scale.
         let scale = if best > 0.0 { best } else { 1.0 };
-        let mut candidates: Vec<usize> = (0..self.rule_count).collect();
+        let data = self.data();
+        let mut candidates: Vec<usize> = (0..self.rule_count()).collect();
         if best > 0.0 {
             candidates.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
             candidates.truncate(tuning::PHRASE_CANDIDATES);
@@ -675,7 +710,12 @@ impl SearchIndex {
             let mut strongest = 0.0f64;
             let mut bigram_share = 0.0f64;
             for (reading, query_bigrams) in &readings {
-                for (tokens, weight) in self.phrases[rule].iter().zip(PHRASE_WEIGHTS) {
+                for (text, weight) in PHRASE_WEIGHTS.into_iter().enumerate() {
+                    let tokens = nth(
+                        &data.phrase_ids,
+                        &data.phrase_starts,
+                        rule * PHRASE_TEXTS + text,
+                    );
                     let run = longest_common_run(reading, tokens);
                     if run >= needed {
                         let share = run as f64 / content as f64;
@@ -683,9 +723,14 @@ impl SearchIndex {
                     }
                 }
                 if !query_bigrams.is_empty() {
+                    let rule_bigrams = nth(&data.bigrams, &data.bigram_starts, rule);
                     let found = query_bigrams
                         .iter()
-                        .filter(|b| self.bigrams[rule].binary_search(b).is_ok())
+                        .filter(|&&b| {
+                            rule_bigrams
+                                .binary_search_by(|x| x.to_native().cmp(&b))
+                                .is_ok()
+                        })
                         .count();
                     bigram_share = bigram_share.max(found as f64 / query_bigrams.len() as f64);
                 }
@@ -694,6 +739,40 @@ impl SearchIndex {
             scores[rule] += tuning::BIGRAM_BONUS * scale * bigram_share;
         }
     }
+}
+
+/// Offsets and counts in the index are `u32`: its arrays hold a few
+/// hundred thousand entries, far from the limit, and half the size of
+/// `usize` in the file.
+fn offset(n: usize) -> u32 {
+    n as u32
+}
+
+/// A field's postings from its per-rule term weights, with each term's
+/// score as `bm25::Scorer` computes it (same formula, same `f32`
+/// arithmetic, so rankings are unchanged): idf over the rules whose field
+/// contains the term, times the rule's weight for it.
+fn postings(weights: &[Vec<(u32, f32)>]) -> FieldPostings {
+    let mut entries: Vec<(u32, u32, f32)> = weights
+        .iter()
+        .enumerate()
+        .flat_map(|(rule, w)| w.iter().map(move |&(id, value)| (id, offset(rule), value)))
+        .collect();
+    entries.sort_unstable_by_key(|&(id, rule, _)| (id, rule));
+    let documents = weights.len() as f32;
+    let mut field = FieldPostings::default();
+    for group in entries.chunk_by(|a, b| a.0 == b.0) {
+        let frequency = group.len() as f32;
+        let idf = (1f32 + ((documents - frequency + 0.5) / (frequency + 0.5))).ln();
+        field.terms.push(group[0].0);
+        field.starts.push(offset(field.rules.len()));
+        for &(_, rule, value) in group {
+            field.rules.push(rule);
+            field.scores.push(idf * value);
+        }
+    }
+    field.starts.push(offset(field.rules.len()));
+    field
 }
 
 /// One-word equivalents of typed words, as (typed term id, equivalent id).
@@ -822,11 +901,68 @@ mod tests {
     }
 
     #[test]
+    fn postings_score_as_the_bm25_scorer_does() {
+        use bm25::{Embedding, Scorer, TokenEmbedding};
+        let weights = vec![
+            vec![(3, 0.5), (7, 1.25)],
+            vec![],
+            vec![(3, 0.75), (9, 2.0)],
+            vec![(7, 0.1)],
+        ];
+        let mut scorer = Scorer::<usize, u32>::new();
+        for (rule, w) in weights.iter().enumerate() {
+            let embedding = w
+                .iter()
+                .map(|&(index, value)| TokenEmbedding { index, value })
+                .collect();
+            scorer.upsert(&rule, Embedding(embedding));
+        }
+        let field = postings(&weights);
+        assert_eq!(field.terms, vec![3, 7, 9]);
+        for (at, &term) in field.terms.iter().enumerate() {
+            let from = field.starts[at] as usize..field.starts[at + 1] as usize;
+            let mut ours: Vec<(usize, f32)> = field.rules[from.clone()]
+                .iter()
+                .zip(&field.scores[from])
+                .map(|(&r, &s)| (r as usize, s))
+                .collect();
+            let query = Embedding(vec![TokenEmbedding {
+                index: term,
+                value: 1.0,
+            }]);
+            let mut theirs: Vec<(usize, f32)> = scorer
+                .matches(&query)
+                .into_iter()
+                .map(|m| (m.id, m.score))
+                .collect();
+            ours.sort_by_key(|&(r, _)| r);
+            theirs.sort_by_key(|&(r, _)| r);
+            // Bit for bit: rankings must not move.
+            let bits = |v: &[(usize, f32)]| -> Vec<(usize, u32)> {
+                v.iter().map(|&(r, s)| (r, s.to_bits())).collect()
+            };
+            assert_eq!(bits(&ours), bits(&theirs), "term {term}");
+        }
+    }
+
+    #[test]
+    fn a_damaged_index_is_refused() {
+        let index = SearchIndex::build(&rules());
+        let bytes = index.as_bytes();
+        let half = bytes[..bytes.len() / 2].to_vec();
+        let len = half.len();
+        assert!(SearchIndex::from_bytes(Arc::new(Buffer::Owned(half)), 0, len).is_err());
+        let whole = Arc::new(Buffer::Owned(bytes.to_vec()));
+        assert!(SearchIndex::from_bytes(whole, 0, bytes.len() + 1).is_err());
+    }
+
+    #[test]
     fn a_serialized_index_answers_alike() {
         let rules = rules();
         let index = SearchIndex::build(&rules);
-        let json = serde_json::to_string(&index).unwrap();
-        let loaded: SearchIndex = serde_json::from_str(&json).unwrap();
+        let bytes = index.as_bytes().to_vec();
+        let len = bytes.len();
+        let loaded = SearchIndex::from_bytes(Arc::new(Buffer::Owned(bytes)), 0, len).unwrap();
         let query = "checkout blank after upgrade";
         assert_eq!(
             index.search(&rules, query, 5),

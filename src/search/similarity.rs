@@ -12,7 +12,7 @@ const HALF_SCORE: f64 = 12.0;
 impl SearchIndex {
     /// Similarity of `text` to every rule with any, in `(0, 1)`, unsorted.
     pub fn similarity(&self, rules: &[Rule], text: &str) -> Vec<(usize, f64)> {
-        if rules.len() != self.rule_count {
+        if rules.len() != self.rule_count() {
             return Vec::new();
         }
         let (terms, expansions) = self.analyse(text);
@@ -34,7 +34,10 @@ impl SearchIndex {
 
     /// Rules that are editions of the same article share a group number.
     pub fn edition_group(&self, rule: usize) -> usize {
-        self.groups.get(rule).copied().unwrap_or(rule)
+        self.data()
+            .groups
+            .get(rule)
+            .map_or(rule, |g| g.to_native() as usize)
     }
 
     /// The other editions of `rule`'s article.

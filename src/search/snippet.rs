@@ -28,53 +28,87 @@ fn passages(rule: &Rule) -> Vec<&str> {
     texts
 }
 
+/// The query's stems with their importance, and which words of the rules'
+/// texts stem to one of them. Each distinct word is stemmed once per
+/// search: passages repeat their words, and stemming was most of the cost
+/// of the snippets.
+pub(crate) struct QueryStems<'w> {
+    weights: &'w HashMap<String, f64>,
+    words: HashMap<String, Option<&'w str>>,
+}
+
+impl<'w> QueryStems<'w> {
+    pub fn new(weights: &'w HashMap<String, f64>) -> QueryStems<'w> {
+        QueryStems {
+            weights,
+            words: HashMap::new(),
+        }
+    }
+
+    /// The query stem `word` (as it stands in a text) stems to, if any.
+    fn of(&mut self, word: &str) -> Option<&'w str> {
+        let lower = word.to_lowercase();
+        if let Some(&known) = self.words.get(&lower) {
+            return known;
+        }
+        let weights = self.weights;
+        let found = weights
+            .get_key_value(&stem(&lower))
+            .map(|(k, _)| k.as_str());
+        self.words.insert(lower, found);
+        found
+    }
+
+    fn weight(&self, stemmed: &str) -> f64 {
+        self.weights.get(stemmed).copied().unwrap_or(0.0)
+    }
+}
+
 /// The snippet and the byte ranges, inside it, of words whose stem is one of
-/// `weights`' keys (the query's stems, with their importance).
-pub(crate) fn snippet(
-    rule: &Rule,
-    weights: &HashMap<String, f64>,
-) -> (String, Vec<(usize, usize)>) {
-    let mut best: Option<(f64, String, usize)> = None;
-    for passage in passages(rule) {
-        let text = passage.split_whitespace().collect::<Vec<_>>().join(" ");
-        let matches: Vec<(usize, usize, String)> = word_spans(&text)
+/// the query's.
+pub(crate) fn snippet(rule: &Rule, stems: &mut QueryStems) -> (String, Vec<(usize, usize)>) {
+    let texts: Vec<String> = passages(rule)
+        .into_iter()
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    // (score, passage, anchor)
+    let mut best: Option<(f64, usize, usize)> = None;
+    for (at, text) in texts.iter().enumerate() {
+        let matches: Vec<(usize, usize, &str)> = word_spans(text)
             .into_iter()
-            .filter_map(|(s, e)| {
-                let stemmed = stem(&text[s..e].to_lowercase());
-                weights.contains_key(&stemmed).then_some((s, e, stemmed))
-            })
+            .filter_map(|(s, e)| stems.of(&text[s..e]).map(|stemmed| (s, e, stemmed)))
             .collect();
         for (first, &(start, _, _)) in matches.iter().enumerate() {
             let mut seen: Vec<&str> = Vec::new();
             let mut score = 0.0;
-            for (_, end, stemmed) in &matches[first..] {
-                if *end > start + SNIPPET_BYTES {
+            for &(_, end, stemmed) in &matches[first..] {
+                if end > start + SNIPPET_BYTES {
                     break;
                 }
-                if !seen.contains(&stemmed.as_str()) {
+                if !seen.contains(&stemmed) {
                     seen.push(stemmed);
-                    score += weights[stemmed];
+                    score += stems.weight(stemmed);
                 }
             }
             if best.as_ref().is_none_or(|(b, _, _)| score > *b) {
-                best = Some((score, text.clone(), start));
+                best = Some((score, at, start));
             }
         }
         if best.is_none() {
             // Nothing matched anywhere yet: remember the most telling passage
             // so a hit found through a corrected word still shows something.
-            best = Some((0.0, text, 0));
+            best = Some((0.0, at, 0));
         }
     }
-    let Some((_, text, anchor)) = best else {
+    let Some((_, at, anchor)) = best else {
         return (rule.title.clone(), Vec::new());
     };
-    cut(&text, anchor, weights)
+    cut(&texts[at], anchor, stems)
 }
 
 /// The window of `text` that shows the match at `anchor` with a little of
 /// what leads up to it, cut at word boundaries.
-fn cut(text: &str, anchor: usize, weights: &HashMap<String, f64>) -> (String, Vec<(usize, usize)>) {
+fn cut(text: &str, anchor: usize, stems: &mut QueryStems) -> (String, Vec<(usize, usize)>) {
     // Start a little before the match; when the text ends early, start
     // earlier so the window is still full.
     let lead = (SNIPPET_BYTES / 6).max(SNIPPET_BYTES.saturating_sub(text.len() - anchor));
@@ -109,7 +143,7 @@ fn cut(text: &str, anchor: usize, weights: &HashMap<String, f64>) -> (String, Ve
     let body = &snippet[offset..];
     let highlights = word_spans(body)
         .into_iter()
-        .filter(|&(s, e)| weights.contains_key(&stem(&body[s..e].to_lowercase())))
+        .filter(|&(s, e)| stems.of(&body[s..e]).is_some())
         .map(|(s, e)| (s + offset, e + offset))
         .collect();
     (snippet, highlights)
@@ -148,7 +182,7 @@ mod tests {
         let weights: HashMap<String, f64> = [("checkout", 2.0), ("blank", 1.0), ("static", 1.0)]
             .map(|(k, v)| (k.to_string(), v))
             .into();
-        let (snippet, highlights) = snippet(&rule, &weights);
+        let (snippet, highlights) = snippet(&rule, &mut QueryStems::new(&weights));
         assert!(
             snippet.len() <= SNIPPET_BYTES + 2 * ELLIPSIS.len(),
             "{snippet}"
@@ -166,7 +200,7 @@ mod tests {
             ..Rule::default()
         };
         let weights: HashMap<String, f64> = [("échou".to_string(), 1.0)].into();
-        let (snippet, _) = snippet(&rule, &weights);
+        let (snippet, _) = snippet(&rule, &mut QueryStems::new(&weights));
         assert_eq!(snippet, "Ünïcode – déploiement échoue");
     }
 }
