@@ -43,8 +43,9 @@ impl SearchIndex {
     /// The other editions of `rule`'s article.
     pub fn other_editions(&self, rule: usize) -> Vec<usize> {
         let group = self.edition_group(rule);
-        (0..self.groups.len())
-            .filter(|&i| i != rule && self.groups[i] == group)
+        let groups = &self.data().groups;
+        (0..groups.len())
+            .filter(|&i| i != rule && groups[i].to_native() as usize == group)
             .collect()
     }
 }
