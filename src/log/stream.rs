@@ -36,7 +36,8 @@ use std::io::{self, BufRead, Read};
 use std::path::Path;
 use std::sync::{mpsc, LazyLock, Mutex};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::{dfa, Anchored, MatchKind, PatternID};
 
 use super::failure::{FailureFinder, FAILURE_TRIGGERS, RETRY_TRIGGERS, SUCCESS_TRIGGERS};
 use super::normalise::{
@@ -78,7 +79,11 @@ enum Hit {
 }
 
 struct Searcher {
-    automaton: AhoCorasick,
+    /// Reports every word ending at each position (standard semantics,
+    /// overlapping), so that lanes can be searched independently.
+    dfa: dfa::DFA,
+    /// The state every lane starts in.
+    start: StateID,
     hits: Vec<Hit>,
 }
 
@@ -127,19 +132,20 @@ static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
     for (word, hit) in checks {
         add(&[word], hit);
     }
-    // A DFA: no prefilter helps with this many words, and it is the fastest
-    // automaton to run over every byte. Leftmost, so that resuming the
-    // search just after a match's start cannot skip a word that started
-    // before it.
-    let automaton = AhoCorasick::builder()
+    // A DFA: no prefilter helps with this many words (some of them, like
+    // `e:` and `)\n`, are on every few lines), and it is the fastest
+    // automaton to run over every byte.
+    let dfa = dfa::Builder::new()
         .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostLongest)
-        .kind(Some(AhoCorasickKind::DFA))
+        .match_kind(MatchKind::Standard)
+        .prefilter(false)
         .build(&patterns)
         .expect("log search words");
-    Searcher { automaton, hits }
+    let start = dfa
+        .start_state(Anchored::No)
+        .expect("the DFA is built for unanchored searches");
+    Searcher { dfa, start, hits }
 });
-
 /// A marked line of a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Mark {
@@ -205,32 +211,89 @@ fn next_line(data: &[u8], at: usize) -> usize {
     memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1)
 }
 
+/// Lanes of a chunk searched side by side. One DFA search is bound by the
+/// latency of its table look-ups, one after the other; several independent
+/// searches interleaved keep the core busy (about twice the throughput).
+const LANES: usize = 6;
+
+/// Ends and words of the matches in `data`, in order of their ends (all
+/// matches: overlapping ones too).
+// The loops index by position and by lane on purpose: one step reads one
+// byte of every lane, which per-lane iterators cannot express.
+#[allow(clippy::needless_range_loop)]
+fn find_words(data: &[u8]) -> Vec<(usize, PatternID)> {
+    let dfa = &SEARCHER.dfa;
+    // Lanes start at line starts, where the search is in its start state
+    // anyway: no word has a line end but as its last byte.
+    let mut bounds = [data.len(); LANES + 1];
+    bounds[0] = 0;
+    for k in 1..LANES {
+        bounds[k] = next_line(data, (data.len() * k / LANES).max(bounds[k - 1]));
+    }
+    let lanes: [&[u8]; LANES] = std::array::from_fn(|k| &data[bounds[k]..bounds[k + 1]]);
+    let mut found: [Vec<(usize, PatternID)>; LANES] = Default::default();
+    let mut state = [SEARCHER.start; LANES];
+    let record = |found: &mut Vec<(usize, PatternID)>, sid, end| {
+        for i in 0..dfa.match_len(sid) {
+            found.push((end, dfa.match_pattern(sid, i)));
+        }
+    };
+    let common = lanes.iter().map(|lane| lane.len()).min().unwrap_or(0);
+    for i in 0..common {
+        for k in 0..LANES {
+            state[k] = dfa.next_state(Anchored::No, state[k], lanes[k][i]);
+        }
+        // Matches are rare: one test for all lanes (no short cut, so that
+        // it compiles to straight-line code).
+        if state
+            .iter()
+            .fold(false, |any, &sid| any | dfa.is_match(sid))
+        {
+            for k in 0..LANES {
+                if dfa.is_match(state[k]) {
+                    record(&mut found[k], state[k], bounds[k] + i + 1);
+                }
+            }
+        }
+    }
+    for k in 0..LANES {
+        for (i, &byte) in lanes[k].iter().enumerate().skip(common) {
+            state[k] = dfa.next_state(Anchored::No, state[k], byte);
+            if dfa.is_match(state[k]) {
+                record(&mut found[k], state[k], bounds[k] + i + 1);
+            }
+        }
+    }
+    found.concat()
+}
+
 /// Starts of the lines with search words, in order, with their flags (a
 /// line may appear more than once).
 fn search_words(data: &[u8]) -> Vec<(usize, u8)> {
     let searcher = &*SEARCHER;
-    let mut found = Vec::new();
-    let mut at = 0;
-    while let Some(m) = searcher
-        .automaton
-        .find(Input::new(data).span(at..data.len()))
-    {
-        let (s, e) = (m.start(), m.end());
-        let flags = match searcher.hits[m.pattern().as_usize()] {
+    let mut found: Vec<(usize, u8)> = Vec::new();
+    // The end of the last line marked hard: nothing more to learn there.
+    let mut hard_until = 0;
+    for (e, pattern) in find_words(data) {
+        let s = e - searcher.dfa.pattern_len(pattern);
+        if s < hard_until {
+            continue;
+        }
+        let flags = match searcher.hits[pattern.as_usize()] {
             Hit::Mark(flags) => flags,
             check if confirms(check, data, s, e) => HARD,
             _ => 0,
         };
         if flags != 0 {
-            found.push((line_start(data, s), flags));
+            let start = line_start(data, s);
+            match found.last_mut() {
+                Some(last) if last.0 == start => last.1 |= flags,
+                _ => found.push((start, flags)),
+            }
+            if flags & HARD != 0 {
+                hard_until = next_line(data, s);
+            }
         }
-        // A hard mark settles the line; otherwise the rest of it (from just
-        // after the start, for words that overlap) may hold a failure word.
-        at = if flags & HARD != 0 {
-            next_line(data, s)
-        } else {
-            s + 1
-        };
     }
     found
 }
@@ -822,6 +885,45 @@ mod tests {
         assert_eq!(marked("Cache cleared successfully"), SUCCESS_WORD);
         assert_eq!(marked("Retrying"), RETRY_WORD);
         assert_eq!(marked("done, but failed") & HARD, HARD);
+    }
+
+    /// The lanes find what one overlapping search of the whole input finds,
+    /// whatever the input's length and line ends.
+    #[test]
+    fn lanes_find_every_word() {
+        let overlapping = |data: &[u8]| {
+            let mut state = aho_corasick::automaton::OverlappingState::start();
+            let mut found = Vec::new();
+            let input = aho_corasick::Input::new(data);
+            while SEARCHER
+                .dfa
+                .try_find_overlapping(&input, &mut state)
+                .is_ok()
+            {
+                let Some(m) = state.get_match() else { break };
+                found.push((m.end(), m.pattern()));
+            }
+            found.sort();
+            found
+        };
+        let mut inputs: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"error".to_vec(),
+            b"no line ends here, but an error and a fail\\n".to_vec(),
+            b"a\nb\nERR\n\n\nfailed  \n x)\n".to_vec(),
+        ];
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        for entry in std::fs::read_dir(example).into_iter().flatten().flatten() {
+            inputs.push(std::fs::read(entry.path()).unwrap_or_default());
+        }
+        for data in &inputs {
+            for cut in [0, 1, 7, data.len() / 2, data.len()] {
+                let data = &data[..cut.min(data.len())];
+                let mut got = find_words(data);
+                got.sort();
+                assert_eq!(got, overlapping(data), "{}", String::from_utf8_lossy(data));
+            }
+        }
     }
 
     #[test]
