@@ -713,11 +713,13 @@ fn classify(line: &LogLine, may_match: bool) -> Signal {
     success_or_ordinary()
 }
 
-/// Whether `line` reads as an ordinary line: no trigger word and no signal.
+/// Whether `line` does to the finder what a quiet line does
+/// ([`FailureFinder::push_quiet`]): it reads as an ordinary line, and no
+/// retry wording either.
 #[cfg(test)]
 pub(super) fn reads_ordinary(line: &LogLine) -> bool {
     let may_match = may_match(&line.text);
-    !may_match && classify(line, may_match) == Signal::Ordinary
+    classify(line, may_match) == Signal::Ordinary && !(may_match && RETRY.is_match(&line.text))
 }
 
 /// Cheap check before the trace pattern: how its anchored alternatives

@@ -17,8 +17,10 @@
 //!   control bytes, no invalid UTF-8 (and the finder's gate is exact only on
 //!   ASCII);
 //! - none of the finder's trigger words (the classifying patterns cannot
-//!   match), nor a level word that makes an error-level line (`err`, `crit`,
-//!   `alert`, `emerg`, `fatal`, `severe`), nor a platform `E:` prefix;
+//!   match; two of them, `exist` and `invalid`, only in the forms the
+//!   patterns use), nor a level word that makes an error-level line (`err`,
+//!   `crit`, `alert`, `emerg`, `fatal`, `severe`), nor a platform `E:`
+//!   prefix;
 //! - nothing a stack frame starts or ends with (`#0`, `PHP  1.`, `Stack
 //!   trace`, `...:12)` at the end);
 //! - no JSON-escaped newline (`\n`), no visible colour code (`?[`), no
@@ -76,7 +78,22 @@ enum Hit {
     /// A level word (`err`, `crit`, ...): an error level if it stands in
     /// brackets or before a colon.
     Level,
+    /// A trigger word only ever matched as a whole word: a failure word
+    /// unless a word character follows.
+    WordEnd,
 }
+
+/// Trigger words searched in a stricter form, because successful logs are
+/// full of longer words that hold them (`CacheInvalidate`, `exists`,
+/// `existence`): the only pattern with `exist` is `does ?n[o']t exist`,
+/// and the only one with `invalid` is `\binvalid\b`. A quiet line's text is
+/// a piece of its bytes that ends at the line's end or before a space, so a
+/// word character after `invalid` in the bytes follows it in the text too.
+/// (`stricter_triggers_are_triggers` keeps this list in step.)
+const STRICTER: [(&str, &str, Hit); 2] = [
+    ("exist", "t exist", Hit::Mark(HARD)),
+    ("invalid", "invalid", Hit::WordEnd),
+];
 
 struct Searcher {
     /// Reports every word ending at each position (standard semantics,
@@ -125,7 +142,12 @@ static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
         patterns.extend_from_slice(words);
         hits.extend(std::iter::repeat_n(hit, words.len()));
     };
-    add(FAILURE_TRIGGERS, Hit::Mark(HARD));
+    let loose = |word: &&str| STRICTER.iter().all(|(trigger, ..)| trigger != word);
+    let failure_words: Vec<&'static str> = FAILURE_TRIGGERS.iter().copied().filter(loose).collect();
+    add(&failure_words, Hit::Mark(HARD));
+    for (_, word, hit) in STRICTER {
+        add(&[word], hit);
+    }
     add(&extra_hard, Hit::Mark(HARD));
     add(SUCCESS_TRIGGERS, Hit::Mark(SUCCESS_WORD));
     add(RETRY_TRIGGERS, Hit::Mark(RETRY_WORD));
@@ -343,6 +365,9 @@ fn confirms(hit: Hit, data: &[u8], s: usize, e: usize) -> bool {
             let after = data[word_end..].iter().find(|&&b| b != b' ');
             bracketed || matches!(after, Some(b':' | b']'))
         }
+        Hit::WordEnd => !data
+            .get(e)
+            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_'),
     }
 }
 
@@ -866,6 +891,12 @@ mod tests {
             "?[0;31mred",
             r#"{"log":"a\nb"}"#,
             "x [] []",
+            "Invalid",
+            "token is invalid.",
+            "invalid-token",
+            "Doesnt exist",
+            "does n't exist",
+            "Class a/b does not exist",
         ] {
             assert_eq!(marked(line) & HARD, HARD, "{line:?}");
         }
@@ -879,12 +910,25 @@ mod tests {
             "table row  ",
             "     W: Package foo/bar is deprecated.",
             "Module 'Magento_Store':",
+            // Longer words that hold a stricter trigger.
+            "Module 'Magento_CacheInvalidate':",
+            "INFO: Checking if db exists and has tables",
+            "Checking existence of encryption key",
+            "cache_invalid_x",
         ] {
             assert_eq!(marked(line), 0, "{line:?}");
         }
         assert_eq!(marked("Cache cleared successfully"), SUCCESS_WORD);
         assert_eq!(marked("Retrying"), RETRY_WORD);
         assert_eq!(marked("done, but failed") & HARD, HARD);
+    }
+
+    #[test]
+    fn stricter_triggers_are_triggers() {
+        for (trigger, word, _) in STRICTER {
+            assert!(FAILURE_TRIGGERS.contains(&trigger), "{trigger}");
+            assert!(word.contains(trigger), "{word}");
+        }
     }
 
     /// The lanes find what one overlapping search of the whole input finds,
