@@ -190,39 +190,65 @@ struct Scanned {
 /// of the input); `continues` says the first line is the rest of an
 /// over-long line, read as its own piece.
 fn scan(data: &[u8], continues: bool) -> Scanned {
-    let words = search_words(data);
-    let odd = odd_byte_lines(data);
-    let unterminated = data.last().is_some_and(|&b| b != b'\n');
-    let ends = memchr::memchr_iter(b'\n', data).chain(unterminated.then_some(data.len()));
-    let (mut w, mut o) = (0, 0);
-    let mut start = 0;
-    let mut scanned = Scanned::default();
-    for (index, end) in ends.enumerate() {
-        let mut flags = 0;
-        while w < words.len() && words[w].0 == start {
-            flags |= words[w].1;
-            w += 1;
-        }
-        while o < odd.len() && odd[o] == start {
-            flags |= HARD;
-            o += 1;
-        }
-        // Beyond MAX_TEXT_BYTES the text is cut, so its end is not the
-        // line's; and an unterminated line was not searched for its end.
-        if end - start > MAX_TEXT_BYTES || end == data.len() || (index == 0 && continues) {
-            flags |= HARD;
-        }
-        if flags != 0 {
-            scanned.marks.push(Mark {
-                start,
-                index,
-                flags,
-            });
-        }
-        start = end + 1;
-        scanned.lines = index + 1;
+    let mut starts = search_words(data);
+    starts.extend(odd_byte_lines(data).into_iter().map(|start| (start, HARD)));
+    // Beyond MAX_TEXT_BYTES the text is cut, so its end is not the line's.
+    starts.extend(long_lines(data).into_iter().map(|start| (start, HARD)));
+    if continues && !data.is_empty() {
+        starts.push((0, HARD));
     }
+    // An unterminated last line was not searched for its end.
+    if data.last().is_some_and(|&b| b != b'\n') {
+        starts.push((line_start(data, data.len()), HARD));
+    }
+    starts.sort_unstable_by_key(|&(start, _)| start);
+    // Lines are counted between marks, not walked one by one: most lines
+    // are not marked, and counting line ends is vectorised.
+    let count_lines = |from: usize, to: usize| memchr::memchr_iter(b'\n', &data[from..to]).count();
+    let mut scanned = Scanned::default();
+    let (mut counted_to, mut index) = (0, 0);
+    for (start, flags) in starts {
+        match scanned.marks.last_mut() {
+            Some(last) if last.start == start => last.flags |= flags,
+            _ => {
+                index += count_lines(counted_to, start);
+                counted_to = start;
+                scanned.marks.push(Mark {
+                    start,
+                    index,
+                    flags,
+                });
+            }
+        }
+    }
+    let unterminated = data.last().is_some_and(|&b| b != b'\n');
+    scanned.lines = index + count_lines(counted_to, data.len()) + usize::from(unterminated);
     scanned
+}
+
+/// Starts of the lines longer than [`MAX_TEXT_BYTES`], in order. Such a
+/// line holds a whole aligned block of half that size without a line end,
+/// so only the blocks need a look (one `memchr` each, which finds a line
+/// end within a few bytes in ordinary text).
+fn long_lines(data: &[u8]) -> Vec<usize> {
+    const BLOCK: usize = MAX_TEXT_BYTES / 2;
+    let mut found = Vec::new();
+    for (n, block) in data.chunks_exact(BLOCK).enumerate() {
+        if memchr::memchr(b'\n', block).is_some() {
+            continue;
+        }
+        let start = line_start(data, n * BLOCK);
+        if found.last() == Some(&start) {
+            continue;
+        }
+        let end = next_line(data, n * BLOCK);
+        // `end` is past the line end, if there is one.
+        let len = end - start - usize::from(data.get(end - 1) == Some(&b'\n'));
+        if len > MAX_TEXT_BYTES {
+            found.push(start);
+        }
+    }
+    found
 }
 
 fn line_start(data: &[u8], at: usize) -> usize {
@@ -921,6 +947,80 @@ mod tests {
         assert_eq!(marked("Cache cleared successfully"), SUCCESS_WORD);
         assert_eq!(marked("Retrying"), RETRY_WORD);
         assert_eq!(marked("done, but failed") & HARD, HARD);
+    }
+
+    /// What `scan` found walking every line (before it counted lines
+    /// between marks instead).
+    fn scan_every_line(data: &[u8], continues: bool) -> Scanned {
+        let words = search_words(data);
+        let odd = odd_byte_lines(data);
+        let unterminated = data.last().is_some_and(|&b| b != b'\n');
+        let ends = memchr::memchr_iter(b'\n', data).chain(unterminated.then_some(data.len()));
+        let mut start = 0;
+        let mut scanned = Scanned::default();
+        for (index, end) in ends.enumerate() {
+            let mut flags = words
+                .iter()
+                .filter(|w| w.0 == start)
+                .fold(0, |flags, w| flags | w.1);
+            if odd.contains(&start)
+                || end - start > MAX_TEXT_BYTES
+                || end == data.len()
+                || (index == 0 && continues)
+            {
+                flags |= HARD;
+            }
+            if flags != 0 {
+                scanned.marks.push(Mark {
+                    start,
+                    index,
+                    flags,
+                });
+            }
+            start = end + 1;
+            scanned.lines = index + 1;
+        }
+        scanned
+    }
+
+    #[test]
+    fn scan_counts_and_marks_every_line() {
+        let mut inputs: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"\n".to_vec(),
+            b"x".to_vec(),
+            b"a\nerror\n\nb".to_vec(),
+            b"ok\nfailed\n".to_vec(),
+        ];
+        for len in [
+            MAX_TEXT_BYTES - 1,
+            MAX_TEXT_BYTES,
+            MAX_TEXT_BYTES + 1,
+            MAX_TEXT_BYTES * 3,
+        ] {
+            for lead in [0, 1, 100, MAX_TEXT_BYTES / 2 - 1] {
+                let mut input = vec![b'a'; lead];
+                input.push(b'\n');
+                input.extend(std::iter::repeat_n(b'x', len));
+                inputs.push(input.clone());
+                input.extend(b"\nnext\n");
+                inputs.push(input);
+            }
+        }
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        for entry in std::fs::read_dir(examples).into_iter().flatten().flatten() {
+            inputs.push(std::fs::read(entry.path()).unwrap_or_default());
+        }
+        for data in &inputs {
+            for continues in [false, true] {
+                assert_eq!(
+                    scan(data, continues),
+                    scan_every_line(data, continues),
+                    "{} bytes, continues {continues}",
+                    data.len()
+                );
+            }
+        }
     }
 
     #[test]
