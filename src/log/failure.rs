@@ -650,12 +650,28 @@ static GATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .expect("trigger words")
 });
 
-/// Whether any of the classifying patterns could match `text`. The gate is
-/// only trusted on ASCII text: with Unicode case folding `(?i)s` also
-/// matches `ſ` and `(?i)k` the Kelvin sign, which ASCII case-insensitive
-/// words would miss.
+/// The only characters outside ASCII that Unicode case folding (what the
+/// patterns' `(?i)` uses) makes equal to an ASCII letter: `ſ` to `s` and
+/// the Kelvin sign to `k` (`only_two_characters_fold_onto_ascii_letters`
+/// checks this against the regex engine).
+const FOLDS_ONTO_ASCII: [(char, &str); 2] = [('\u{17f}', "s"), ('\u{212a}', "k")];
+
+/// Whether any of the classifying patterns could match `text`. The gate's
+/// words are ASCII and compared ASCII case-insensitively, so other text
+/// passes it only if it has them once the two characters that fold onto
+/// ASCII letters are read as those letters; no other character can stand
+/// in a trigger word. (Letting all non-ASCII text through, as before, sent
+/// lines such as `├── corepack` through every pattern, on the patterns'
+/// slowest engine: their word boundaries are Unicode ones.)
 fn may_match(text: &str) -> bool {
-    !text.is_ascii() || GATE.is_match(text)
+    if text.is_ascii() || !text.contains(FOLDS_ONTO_ASCII.map(|(c, _)| c)) {
+        return GATE.is_match(text);
+    }
+    let mut folded = text.to_string();
+    for (c, ascii) in FOLDS_ONTO_ASCII {
+        folded = folded.replace(c, ascii);
+    }
+    GATE.is_match(&folded)
 }
 
 fn classify(line: &LogLine, may_match: bool) -> Signal {
@@ -697,11 +713,13 @@ fn classify(line: &LogLine, may_match: bool) -> Signal {
     success_or_ordinary()
 }
 
-/// Whether `line` reads as an ordinary line: no trigger word and no signal.
+/// Whether `line` does to the finder what a quiet line does
+/// ([`FailureFinder::push_quiet`]): it reads as an ordinary line, and no
+/// retry wording either.
 #[cfg(test)]
 pub(super) fn reads_ordinary(line: &LogLine) -> bool {
     let may_match = may_match(&line.text);
-    !may_match && classify(line, may_match) == Signal::Ordinary
+    classify(line, may_match) == Signal::Ordinary && !(may_match && RETRY.is_match(&line.text))
 }
 
 /// Cheap check before the trace pattern: how its anchored alternatives
@@ -1052,6 +1070,14 @@ Cache cleared successfully.
             "Now Trying",
             "Just an ordinary line",
             "Generating autoload files",
+            "\u{251c}\u{2500}\u{2500} corepack@0.30.0",
+            "caf\u{e9} FAILED",
+            "\u{212a}illed",
+            "PHP Fatal error: \u{17f}omething",
+            "Out of memory \u{2014} \u{17f}ee above",
+            "\u{17f}ucce\u{17f}\u{17f}fully done",
+            "Retrie\u{17f}",
+            "\u{17f}tatu\u{17f} code 3",
         ] {
             check(text);
         }
@@ -1074,5 +1100,30 @@ Cache cleared successfully.
                 check(line.trim());
             }
         }
+    }
+
+    #[test]
+    fn only_two_characters_fold_onto_ascii_letters() {
+        let everything: String = (0x80..=0x10ffff).filter_map(char::from_u32).collect();
+        let folding: Vec<char> = Regex::new("(?i)[a-z]")
+            .unwrap()
+            .find_iter(&everything)
+            .flat_map(|m| m.as_str().chars())
+            .collect();
+        assert_eq!(folding, FOLDS_ONTO_ASCII.map(|(c, _)| c));
+        for (c, ascii) in FOLDS_ONTO_ASCII {
+            let pattern = format!("(?i)^{ascii}$");
+            assert!(Regex::new(&pattern).unwrap().is_match(&c.to_string()));
+        }
+    }
+
+    #[test]
+    fn gate_reads_folding_characters_as_ascii() {
+        assert!(!may_match("\u{251c}\u{2500}\u{2500} corepack@0.30.0"));
+        assert!(!may_match("caf\u{e9} \u{17f}tarted"));
+        assert!(may_match("caf\u{e9} failed"));
+        assert!(may_match("\u{212a}illed"));
+        assert!(may_match("\u{17f}ucce\u{17f}\u{17f}"));
+        assert!(may_match("Retrie\u{17f}"));
     }
 }
