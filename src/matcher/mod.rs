@@ -177,9 +177,8 @@ impl Matcher {
         let empty = FailureRegion::default();
         let region = failure.unwrap_or(&empty);
         let mut sig_scores: Vec<Vec<f64>> = vec![Vec::new(); self.rule_count];
-        // Whether a rule's evidence includes its quoted text (not only its
-        // hand-written patterns).
-        let mut quoted = vec![false; self.rule_count];
+        // Rules with evidence from hand-written patterns (the rest of
+        // `sig_scores` is quoted blocks).
         let mut patterned = vec![false; self.rule_count];
         let mut evidence: Vec<Vec<EvidenceLine>> = vec![Vec::new(); self.rule_count];
         // The strongest full match per rule: a pattern's line, or a quoted
@@ -293,7 +292,6 @@ impl Matcher {
             let k = weights::BLOCK_FLOOR;
             let share = k + (1.0 - k) * coverage;
             sig_scores[rule].push(best.min(weights::LINE_CAP) * share);
-            quoted[rule] = true;
             best_full[rule] = best_full[rule].max(full * share);
         }
 
@@ -334,18 +332,18 @@ impl Matcher {
                 .enumerate()
                 .map(|(i, v)| if i == 0 { *v } else { v * 0.25 })
                 .sum();
-            // Capped: past one strong block, more signature text should
-            // not drown the words around the error, which are what tell
-            // apart articles quoting the same message.
             // A quote counts for more in an article the failure also speaks
             // of (see `subject`). Hand-written patterns are exempt: their
             // author already chose what identifies the article.
-            let about = if quoted[r] && !patterned[r] {
+            let about = if !sigs.is_empty() && !patterned[r] {
                 let k = weights::SUBJECT;
                 (1.0 - k) + k * self.subjects.coverage(r, &region.terms)
             } else {
                 1.0
             };
+            // Capped: past one strong block, more signature text should
+            // not drown the words around the error, which are what tell
+            // apart articles quoting the same message.
             let score = s.min(weights::SIGNATURE_CAP) * about
                 + code_scores[r]
                 + weights::SIMILARITY * sim[r];
@@ -423,6 +421,10 @@ pub fn calibrate(candidates: &mut [Candidate], group: impl Fn(usize) -> usize, f
     };
     let reproduced = |c: &Candidate| c.strongest >= MEDIUM_LINE || c.code > 0.0;
     for i in 0..candidates.len() {
+        if !failure || !reproduced(&candidates[i]) {
+            candidates[i].confidence = Confidence::Low;
+            continue;
+        }
         let g = group(candidates[i].rule);
         let rival = candidates
             .iter()
@@ -431,7 +433,7 @@ pub fn calibrate(candidates: &mut [Candidate], group: impl Fn(usize) -> usize, f
             .fold(0.0, f64::max);
         let c = &mut candidates[i];
         let margin = c.score - rival;
-        c.confidence = if !failure || !reproduced(c) || margin < MEDIUM_MARGIN {
+        c.confidence = if margin < MEDIUM_MARGIN {
             Confidence::Low
         } else if c.strongest >= HIGH_LINE && margin >= HIGH_MARGIN {
             Confidence::High
