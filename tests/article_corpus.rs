@@ -9,15 +9,9 @@ use triage::article::sections::looks_like_error;
 use triage::article::{load_file, parse_document, Loaded};
 use triage::{Article, Block};
 
-fn corpus() -> Option<PathBuf> {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if root.is_dir() {
-        Some(root.to_path_buf())
-    } else {
-        eprintln!("SKIP: {} is absent", root.display());
-        None
-    }
-}
+#[path = "fixtures/shared_data.rs"]
+mod shared_data;
+use shared_data::shared;
 
 fn files(root: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)
@@ -87,7 +81,7 @@ fn issue_code_blocks(blocks: &[Block]) -> Vec<String> {
 
 #[test]
 fn whole_corpus_loads_cleanly() {
-    let Some(root) = corpus() else { return };
+    let Some(root) = shared("corpus") else { return };
     let markup = Regex::new(
         r"(?i)</?(p|u|ins|b|strong|em|i|br|li|ul|ol|td|tr|th|table|a|code|pre|div|span|h[1-6]|img|sup|sub|blockquote)(\s[^>]*)?/?>",
     )

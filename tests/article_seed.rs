@@ -1,20 +1,14 @@
 //! The article the project started from, in both editions (skips when the
 //! shared corpus is absent).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use triage::article::{load_file, Loaded};
 use triage::Article;
 
-fn corpus() -> Option<PathBuf> {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
-    if root.is_dir() {
-        Some(root.to_path_buf())
-    } else {
-        eprintln!("SKIP: {} is absent", root.display());
-        None
-    }
-}
+#[path = "fixtures/shared_data.rs"]
+mod shared_data;
+use shared_data::{assert_in_order, shared};
 
 fn load_one(root: &Path, relative: &str) -> Article {
     match load_file(&root.join(relative), root).expect("loads") {
@@ -23,20 +17,6 @@ fn load_one(root: &Path, relative: &str) -> Article {
             articles.remove(0)
         }
         Loaded::NotArticle(reason) => panic!("{relative}: not an article: {reason}"),
-    }
-}
-
-/// `needles` appear in `haystack` in this order, each matched by prefix.
-fn assert_in_order(haystack: &[String], needles: &[&str]) {
-    let mut from = 0;
-    for needle in needles {
-        let at = haystack[from..]
-            .iter()
-            .position(|s| s.starts_with(needle))
-            .unwrap_or_else(|| {
-                panic!("{needle:?} not found after position {from} in {haystack:#?}")
-            });
-        from += at + 1;
     }
 }
 
@@ -93,7 +73,7 @@ fn check_common(article: &Article) {
 
 #[test]
 fn seed_help_center_edition() {
-    let Some(root) = corpus() else { return };
+    let Some(root) = shared("corpus") else { return };
     let article = load_one(&root, "magento-helpcenter/360031380671.txt");
     assert_eq!(article.id, "360031380671");
     assert_eq!(article.source, "magento-helpcenter/360031380671.txt");
@@ -106,7 +86,7 @@ fn seed_help_center_edition() {
 
 #[test]
 fn seed_markdown_edition() {
-    let Some(root) = corpus() else { return };
+    let Some(root) = shared("corpus") else { return };
     let article = load_one(
         &root,
         "adobe-commerce-kb/deployment/deployment-issues-relating-to-account-permissions-and-access-keys.md",

@@ -4,10 +4,12 @@
 //! asserted one by one rather than through a golden file, so that no
 //! corpus text is copied into the project.
 
-use std::path::Path;
-
 use assert_cmd::Command;
 use serde_json::Value;
+
+#[path = "fixtures/shared_data.rs"]
+mod shared_data;
+use shared_data::{assert_in_order, shared};
 
 fn triage() -> Command {
     Command::cargo_bin("triage").expect("binary built")
@@ -21,32 +23,15 @@ fn strings(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Each needle is the start of some entry, in this order.
-fn assert_in_order(haystack: &[String], needles: &[&str]) {
-    let mut from = 0;
-    for needle in needles {
-        let at = haystack[from..]
-            .iter()
-            .position(|s| s.starts_with(needle))
-            .unwrap_or_else(|| panic!("{needle:?} not after {from} in {haystack:#?}"));
-        from += at + 1;
-    }
-}
-
 #[test]
 fn seed_article_shows_as_json_with_every_part() {
-    let seed = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/corpus/magento-helpcenter/360031380671.txt"
-    ));
-    if !seed.is_file() {
-        eprintln!("SKIP: {} is absent", seed.display());
+    let Some(seed) = shared("corpus/magento-helpcenter/360031380671.txt") else {
         return;
-    }
+    };
     let out = tempfile::tempdir().unwrap();
     triage()
         .arg("ingest")
-        .arg(seed)
+        .arg(&seed)
         .arg("--out")
         .arg(out.path())
         .assert()

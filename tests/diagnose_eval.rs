@@ -3,32 +3,23 @@
 //! shared data is absent). Pins the figures reached so that a change that
 //! buys speed or simplicity with accuracy shows up here.
 
-use std::path::Path;
-
 use triage::diagnose::Engine;
 use triage::eval::{self, share, Report};
-use triage::ingest::{ingest, IngestOptions};
+
+#[path = "fixtures/shared_data.rs"]
+mod shared_data;
+use shared_data::{ingested_corpus, shared};
 
 #[test]
 fn labelled_logs_get_their_article_and_others_none() {
-    let shared = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
-    if !shared.join("eval/cases.toml").is_file() {
-        eprintln!("SKIP: {} is absent", shared.display());
+    let (Some(cases), Some(corpus)) = (shared("eval/cases.toml"), shared("corpus")) else {
         return;
-    }
-    let rules = tempfile::tempdir().unwrap();
-    let report = ingest(
-        &[shared.join("corpus")],
-        rules.path(),
-        &IngestOptions::default(),
-        |_, _| {},
-    )
-    .unwrap();
-    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    };
+    let rules = ingested_corpus(&corpus);
     let engine =
         Engine::from_knowledge(triage::knowledge::Knowledge::from_dir(rules.path()).unwrap())
             .unwrap();
-    let Report::Cases(r) = eval::run(&engine, &shared.join("eval/cases.toml")).unwrap() else {
+    let Report::Cases(r) = eval::run(&engine, &cases).unwrap() else {
         panic!("cases.toml holds cases");
     };
     let (top1, top3, abstain) = (

@@ -10,13 +10,14 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use triage::eval::load_queries;
-use triage::ingest::{ingest, IngestOptions};
 use triage::rulebook::load_dir;
 use triage::search::eval::eval_queries;
 use triage::search::{Buffer, SearchIndex};
 use triage::Rule;
 
-const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+#[path = "fixtures/shared_data.rs"]
+mod shared_data;
+use shared_data::{ingested_corpus, shared};
 
 fn load_rules(dir: &Path) -> Vec<Rule> {
     load_dir(dir)
@@ -26,40 +27,19 @@ fn load_rules(dir: &Path) -> Vec<Rule> {
         .collect()
 }
 
-fn corpus_rules(shared: &Path) -> Option<Vec<Rule>> {
+fn corpus_rules(corpus: &Path) -> Vec<Rule> {
     if let Some(dir) = std::env::var_os("TRIAGE_SEARCH_RULES") {
-        return Some(load_rules(&PathBuf::from(dir)));
+        return load_rules(&PathBuf::from(dir));
     }
-    let out = tempfile::tempdir().expect("temporary directory");
-    let report = ingest(
-        &[shared.join("corpus")],
-        out.path(),
-        &IngestOptions::default(),
-        |_, _| {},
-    )
-    .expect("ingest of the shared corpus");
-    // The corpus is present: an ingest that yields nothing is a failure,
-    // not a reason to skip.
-    assert!(
-        report.rules_written() > 0,
-        "ingest produced no rules ({} errors, first: {:?})",
-        report.errors.len(),
-        report.errors.first()
-    );
-    Some(load_rules(out.path()))
+    load_rules(ingested_corpus(corpus).path())
 }
 
 #[test]
 fn labelled_queries_rank_the_right_article_first() {
-    let shared = PathBuf::from(SHARED);
-    let queries = shared.join("eval/queries.toml");
-    if !queries.exists() {
-        eprintln!("SKIP search_eval: {} not found", queries.display());
-        return;
-    }
-    let Some(rules) = corpus_rules(&shared) else {
+    let (Some(queries), Some(corpus)) = (shared("eval/queries.toml"), shared("corpus")) else {
         return;
     };
+    let rules = corpus_rules(&corpus);
     let cases = load_queries(&queries).expect("queries.toml");
 
     let started = Instant::now();
