@@ -66,7 +66,7 @@ fn fragment_found(fragment: &str, errors: &str) -> bool {
 
 fn diagnose(path: &Path) -> Option<Failure> {
     let reader = log::open(path).expect("open log");
-    log::find_failure(log::lines(reader).named(path)).expect("read log")
+    log::find_failure(reader, path).expect("read log")
 }
 
 fn squash(text: &str) -> String {
@@ -182,7 +182,7 @@ fn tail_excerpts(cases: &[Case]) -> (usize, usize, usize, usize) {
                 continue;
             }
             let tail = physical[physical.len() - n..].join(&b'\n');
-            let failure = log::find_failure(log::lines(&tail[..])).expect("in memory");
+            let failure = log::find_failure(&tail[..], Path::new("-")).expect("in memory");
             if case.theme == "control" {
                 tails += 1;
                 if failure.is_some() {

@@ -22,7 +22,7 @@ fn read_lines(path: &Path) -> Vec<LogLine> {
 
 fn failure_of(path: &Path) -> Option<Failure> {
     let reader = log::open(path).expect("open fixture");
-    log::find_failure(log::lines(reader).named(path)).expect("read fixture")
+    log::find_failure(reader, path).expect("read fixture")
 }
 
 fn texts(lines: &[LogLine]) -> Vec<&str> {

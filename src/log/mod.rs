@@ -77,12 +77,13 @@ impl LogLine {
     }
 }
 
-/// Reads the whole input and returns its failure, if any. A convenience over
-/// [`lines`] and [`FailureFinder`] for callers that need nothing else.
-pub fn find_failure<R: std::io::BufRead>(lines: Lines<R>) -> Result<Option<Failure>, LogError> {
+/// Reads the whole input the way diagnose does ([`feed`]) and returns its
+/// failure, if any. `path` names the input in read errors.
+pub fn find_failure<R: std::io::BufRead>(
+    reader: R,
+    path: &std::path::Path,
+) -> Result<Option<Failure>, LogError> {
     let mut finder = FailureFinder::new();
-    for line in lines {
-        finder.push(&line?);
-    }
+    feed(reader, path, &mut finder, 0)?;
     Ok(finder.finish())
 }

@@ -811,12 +811,18 @@ fn feed_chunked<R: BufRead>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::{find_failure, lines, Failure};
+    use crate::log::{lines, Failure};
 
     /// The old way: every line normalised and pushed.
     fn line_by_line(input: &[u8]) -> (Option<Failure>, usize) {
-        let last = lines(input).map(|l| l.unwrap().number).last().unwrap_or(0);
-        (find_failure(lines(input)).unwrap(), last)
+        let mut finder = FailureFinder::new();
+        let mut last = 0;
+        for line in lines(input) {
+            let line = line.unwrap();
+            last = line.number;
+            finder.push(&line);
+        }
+        (finder.finish(), last)
     }
 
     fn chunked(input: &[u8], chunk_bytes: usize) -> (Option<Failure>, usize) {
