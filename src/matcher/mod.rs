@@ -525,9 +525,13 @@ mod tests {
     #[test]
     fn one_generic_line_of_a_long_quote_counts_less_than_the_quote() {
         let long_quote = format!(
-            "{UNRESOLVED}\nmagento/b2b requires magento/framework <*> -> found magento/framework[<*>] but it does not match your minimum-stability.\nInstallation failed, reverting composer.json to its original content."
+            "{UNRESOLVED}\nacme/extension-pack requires acme/framework <*> -> found acme/framework[<*>] but it does not match your minimum-stability.\nInstallation failed, reverting composer.json to its original content."
         );
-        let rules = vec![rule("b2b", "B2B installation fails", &[&long_quote])];
+        let rules = vec![rule(
+            "pack",
+            "Extension pack installation fails",
+            &[&long_quote],
+        )];
         let generic = ranked(
             &rules,
             &[
@@ -540,7 +544,7 @@ mod tests {
             &rules,
             &[
                 UNRESOLVED,
-                "magento/b2b requires magento/framework 103.0.6 -> found magento/framework[103.0.5] but it does not match your minimum-stability.",
+                "acme/extension-pack requires acme/framework 103.0.6 -> found acme/framework[103.0.5] but it does not match your minimum-stability.",
                 "Installation failed, reverting composer.json to its original content.",
             ],
             &Vec::new(),
@@ -572,10 +576,10 @@ mod tests {
         let rules = vec![
             rule(
                 "product",
-                "Troubleshoot Payment Services installation",
+                "Troubleshoot the Acme Payments installation",
                 &[quote],
             ),
-            rule("php", "Common PHP fatal errors and solutions", &[quote]),
+            rule("php", "PHP fatal errors: causes and fixes", &[quote]),
             rule("other", "Unrelated checkout page", &[]),
         ];
         let candidates = ranked(

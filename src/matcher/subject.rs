@@ -93,8 +93,8 @@ mod tests {
     #[test]
     fn a_log_naming_the_subject_covers_the_title() {
         let rules = vec![
-            rule("a", "Troubleshoot Payment Services installation"),
-            rule("b", "Common PHP fatal errors and solutions"),
+            rule("a", "Troubleshoot the Acme Payments installation"),
+            rule("b", "PHP fatal errors: causes and fixes"),
             rule("c", "Deployment fails"),
             rule("d", "Deployment fails with a timeout"),
         ];
@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(subjects.coverage(0, &words), 0.0);
         let php = subjects.coverage(1, &words);
         assert!(php > 0.4 && php < 1.0, "{php}");
-        let words = failure_terms(["Troubleshoot the payment services installation"]);
+        let words = failure_terms(["Troubleshoot the acme payments installation"]);
         assert!((subjects.coverage(0, &words) - 1.0).abs() < 1e-9);
     }
 
