@@ -104,11 +104,10 @@ pub fn diagnose_files(
     Ok(pass.finish(top))
 }
 
-/// One streaming pass over the input: the matcher's scan and the failure
-/// finder see each line once, and neither keeps more than a bounded window.
+/// One streaming pass over the inputs through the failure finder, which
+/// keeps no more than a bounded window; the matcher runs on what it found.
 struct Pass<'e> {
     engine: &'e Engine,
-    scan: Scan,
     finder: FailureFinder,
     /// Lines of the inputs already read, to number the next input's lines.
     offset: usize,
@@ -118,7 +117,6 @@ impl<'e> Pass<'e> {
     fn new(engine: &'e Engine) -> Self {
         Pass {
             engine,
-            scan: Scan::default(),
             finder: FailureFinder::new(),
             offset: 0,
         }
@@ -130,7 +128,7 @@ impl<'e> Pass<'e> {
         Ok(())
     }
 
-    fn finish(mut self, top: usize) -> Diagnosis {
+    fn finish(self, top: usize) -> Diagnosis {
         let engine = self.engine;
         let failure = self.finder.finish();
         // Signatures are matched on the failure only: its region and its
@@ -138,6 +136,7 @@ impl<'e> Pass<'e> {
         // what the run got past, and reading every line through every
         // signature made diagnose several times slower than the failure
         // finder alone.
+        let mut scan = Scan::default();
         if let Some(f) = &failure {
             let mut lines: Vec<&log::LogLine> = f.lines.iter().chain(&f.error_lines).collect();
             // Logical lines of one physical line (a JSON-escaped log) share
@@ -145,7 +144,7 @@ impl<'e> Pass<'e> {
             lines.sort_by(|a, b| a.number.cmp(&b.number).then_with(|| a.text.cmp(&b.text)));
             lines.dedup_by(|a, b| a.number == b.number && a.text == b.text);
             for l in lines {
-                engine.matcher.scan(&mut self.scan, l.number, &l.text);
+                engine.matcher.scan(&mut scan, l.number, &l.text);
             }
         }
         let region = failure.as_ref().map(|f| FailureRegion {
@@ -177,7 +176,7 @@ impl<'e> Pass<'e> {
         };
         let mut candidates = engine
             .matcher
-            .rank(&self.scan, region.as_ref(), &codes, &similarity);
+            .rank(&scan, region.as_ref(), &codes, &similarity);
         crate::matcher::calibrate(
             &mut candidates,
             |r| engine.index.edition_group(r),
