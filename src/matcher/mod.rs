@@ -94,7 +94,6 @@ struct FullHit {
 pub struct Scan {
     /// Check index -> its last full match.
     hits: HashMap<usize, FullHit>,
-    lines: usize,
 }
 
 impl Scan {
@@ -137,7 +136,6 @@ impl Matcher {
 
     /// Record every full signature match on one line.
     pub fn scan(&self, scan: &mut Scan, number: usize, text: &str) {
-        scan.lines += 1;
         let c = &self.compiled;
         let mut tested: Vec<usize> = Vec::new();
         // Most lines hold no anchor word: a plain search (with its fast
