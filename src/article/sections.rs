@@ -546,9 +546,21 @@ impl Walker {
     }
 
     fn finish(mut self, doc: &Document, id: &str, source: &str) -> Sectioned {
+        // The introduction often quotes the error ("... they see the
+        // following error: *PHP Fatal error: ...*") and the issue part then
+        // only explains it: its spans count when the issue part quoted none.
+        // Then only messages count, not a lone identifier the intro names.
+        let intro_spans = std::mem::take(&mut self.intro_spans);
         if !self.explicit_issue {
-            let intro_spans = std::mem::take(&mut self.intro_spans);
             self.error_spans(&intro_spans);
+        } else if self.quoted.is_empty() {
+            let messages: Vec<String> = intro_spans
+                .into_iter()
+                .filter(|s| s.split_whitespace().count() >= 3)
+                .collect();
+            self.error_spans(&messages);
+        }
+        if !self.explicit_issue {
             for text in std::mem::take(&mut self.candidates) {
                 if looks_like_error(&text) {
                     self.quoted.push(text);
@@ -714,5 +726,45 @@ mod tests {
         assert!(looks_like_error(
             "Command failed: /bin/tool module:enable --all"
         ));
+    }
+}
+
+#[cfg(test)]
+mod intro_quote_tests {
+    use super::*;
+    use crate::article::model::{Format, FrontMatter};
+
+    fn quoted(body: &str) -> Vec<String> {
+        let doc = Document {
+            format: Format::Markdown,
+            front: FrontMatter::default(),
+            blocks: super::super::markdown::parse(body),
+        };
+        recognise(&doc, "a", "a.md").article.quoted_errors
+    }
+
+    #[test]
+    fn intro_error_counts_when_the_issue_part_quotes_none() {
+        let body = "Upgrading to 9.1 stops with this error:\n\n\
+                    *Fatal error: Call to undefined function Acme\\Util\\str_fold() in Util.php*\n\n\
+                    Mentions `job_retry_invalid` too.\n\n\
+                    ## Issue\n\nVersion 9.1 calls a function the runtime lacks.\n\n\
+                    ## Solution\n\n1. Apply the patch.\n";
+        assert_eq!(
+            quoted(body),
+            ["Fatal error: Call to undefined function Acme\\Util\\str_fold() in Util.php"]
+        );
+    }
+
+    #[test]
+    fn intro_error_is_ignored_when_the_issue_part_quotes_its_own() {
+        let body = "Upgrading to 9.1 stops with this error:\n\n\
+                    *Fatal error: Call to undefined function Acme\\Util\\str_fold() in Util.php*\n\n\
+                    ## Issue\n\n```\nFatal error: Uncaught Error: str_fold() is undefined\n```\n\n\
+                    ## Solution\n\n1. Apply the patch.\n";
+        assert_eq!(
+            quoted(body),
+            ["Fatal error: Uncaught Error: str_fold() is undefined"]
+        );
     }
 }
