@@ -195,6 +195,9 @@ struct Walker {
     /// Code and quotes outside the issue part: errors only when the article
     /// has no issue part of its own.
     candidates: Vec<String>,
+    /// Code and quotes of the current section without a recognised name,
+    /// until it turns out to state a problem (see `enter`).
+    unnamed_section: Vec<String>,
     troubleshooting: bool,
     explicit_issue: bool,
     solution_seen: bool,
@@ -296,6 +299,18 @@ impl Walker {
     }
 
     fn enter(&mut self, part: Part) {
+        // A section named after its problem ("## Duplicates in URL
+        // rewrites") that goes on to a cause was a problem statement: the
+        // output it quoted before the cause is the symptom, error word or
+        // not ("There are duplicates in ..."), unless it is a command.
+        if part == Part::Cause && self.part == Some(Part::Other) {
+            for text in std::mem::take(&mut self.unnamed_section) {
+                let lines = text.lines().filter(|l| !l.trim().is_empty());
+                if !lines.clone().all(looks_like_command) && lines.count() > 0 {
+                    self.quoted.push(text);
+                }
+            }
+        }
         self.part = Some(part);
         self.solution_seen |= part == Part::Solution;
         self.troubleshooting |= part.is_troubleshooting();
@@ -385,7 +400,10 @@ impl Walker {
                 self.solution_heading |= part == Part::Solution;
                 self.enter(part);
             }
-            None => self.part = Some(Part::Other),
+            None => {
+                self.unnamed_section.clear();
+                self.part = Some(Part::Other);
+            }
         }
         self.level = level;
     }
@@ -539,6 +557,10 @@ impl Walker {
             }
             Part::Solution => {
                 self.steps.push(text.clone());
+                self.candidates.push(text);
+            }
+            Part::Other => {
+                self.unnamed_section.push(text.clone());
                 self.candidates.push(text);
             }
             _ => self.candidates.push(text),
@@ -730,7 +752,7 @@ mod tests {
 }
 
 #[cfg(test)]
-mod intro_quote_tests {
+mod symptom_tests {
     use super::*;
     use crate::article::model::{Format, FrontMatter};
 
@@ -766,5 +788,17 @@ mod intro_quote_tests {
             quoted(body),
             ["Fatal error: Uncaught Error: str_fold() is undefined"]
         );
+    }
+
+    #[test]
+    fn output_under_a_problem_heading_is_a_symptom_when_a_cause_follows() {
+        let body = "## Widgets not synced\n\n```\nWidget table has gaps:\nRow 12 missing\n```\n\n\
+                    ### Cause\n\nThe sync job skipped rows.\n\n\
+                    ### Solution\n\n1. Rerun the sync.\n\n\
+                    ## Rebuilding the cache\n\n```\nbin/tool cache:rebuild --all\n```\n\n\
+                    ### Cause\n\nStale entries.\n\n\
+                    ## Appendix\n\n```\nRow count: 12\n```\n";
+        // The command is not a symptom, and the appendix has no cause.
+        assert_eq!(quoted(body), ["Widget table has gaps:\nRow 12 missing"]);
     }
 }
