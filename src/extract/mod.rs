@@ -89,9 +89,23 @@ fn described_errors(article: &Article) -> Vec<String> {
             let Some(quoted) = (1..=4).find_map(|i| caps.get(i)) else {
                 continue;
             };
+            let whole = caps.get(0).expect("match");
+            let around = |from: usize, to: usize| {
+                text.get(from..to)
+                    .map(str::to_lowercase)
+                    .unwrap_or_default()
+            };
+            // `"Area code is not set" error`: the article says it is one,
+            // error word or not.
+            let called_error = around(whole.end(), (whole.end() + 12).min(text.len()))
+                .trim_start()
+                .starts_with("error")
+                || around(whole.start().saturating_sub(14), whole.start())
+                    .trim_end()
+                    .ends_with("error");
             let quoted = quoted.as_str().trim();
             if quoted.split_whitespace().count() >= 3
-                && crate::article::sections::looks_like_error(quoted)
+                && (called_error || crate::article::sections::looks_like_error(quoted))
                 && !out.iter().any(|o| o == quoted)
             {
                 out.push(quoted.to_string());
@@ -120,4 +134,40 @@ fn keywords(article: &Article) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn described(title: &str) -> Vec<String> {
+        let article = Article {
+            title: title.to_string(),
+            ..Article::default()
+        };
+        described_errors(&article)
+    }
+
+    #[test]
+    fn a_quote_the_title_calls_an_error_is_one() {
+        assert_eq!(
+            described(r#"Checkout stops with "Widget cache is stale" error"#),
+            ["Widget cache is stale"]
+        );
+        assert_eq!(
+            described(r#"Checkout stops with error "Widget cache is stale""#),
+            ["Widget cache is stale"]
+        );
+        assert_eq!(
+            described(r#"Banner says "Could not load widget cache" on start"#),
+            ["Could not load widget cache"]
+        );
+    }
+
+    #[test]
+    fn other_quotes_in_a_title_are_not_errors() {
+        assert!(described(r#"Banner says "Widget cache is stale" on start"#).is_empty());
+        // Too short to be a message.
+        assert!(described(r#"The "widget-cache-stale" error"#).is_empty());
+    }
 }
