@@ -1084,7 +1084,7 @@ mod tests {
             ),
             ("error Command failed with exit code 1.", Level::Error),
             (
-                "ERROR 2006 (HY000) at line 6292: MySQL server has gone away",
+                "ERROR 1045 (28000) at line 17: Access denied for user",
                 Level::Error,
             ),
             (

@@ -941,9 +941,9 @@ mod tests {
             "     ",
             "table row  ",
             "     W: Package foo/bar is deprecated.",
-            "Module 'Magento_Store':",
+            "Module 'Acme_Store':",
             // Longer words that hold a stricter trigger.
-            "Module 'Magento_CacheInvalidate':",
+            "Module 'Acme_CacheInvalidate':",
             "INFO: Checking if db exists and has tables",
             "Checking existence of encryption key",
             "cache_invalid_x",
