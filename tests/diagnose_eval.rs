@@ -37,9 +37,10 @@ fn labelled_logs_get_their_article_and_others_none() {
             m.id, m.expected, m.predicted
         );
     }
-    // What the general pipeline reaches today (0.811 / 0.868 / 0.906); the
-    // issue's targets are 0.80 / 0.90 / 0.90. Raise as matching improves.
-    assert!(top1 >= 0.80, "top-1 {top1:.3}");
+    // What the general pipeline reaches today (0.849 / 0.868 / 0.906); the
+    // issue's targets are 0.80 / 0.90 / 0.90. Raise as matching improves;
+    // top-1 is pinned one case below today's figure.
+    assert!(top1 >= 0.83, "top-1 {top1:.3}");
     assert!(top3 >= 0.85, "top-3 {top3:.3}");
     assert!(abstain >= 0.90, "abstention {abstain:.3}");
     // Confident answers are mostly right ones.
