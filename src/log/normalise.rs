@@ -386,14 +386,14 @@ struct Prefix<'a> {
 
 static TIMESTAMP_BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\[(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| ?[A-Z]{2,5})?|\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{1,2}:\d{2}:\d{2}(?: [A-Z]{2,5})?|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\]\s*",
+        r"^\[(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| ?[A-Z]{2,5})?|\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{1,2}:\d{2}:\d{2}(?: [A-Z]{2,5})?|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\] ?",
     )
     .expect("timestamp pattern")
 });
 
 static TIMESTAMP_BARE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| UTC)?(?:\s+|$)",
+        r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| UTC)?(?:[ \t]|$)",
     )
     .expect("timestamp pattern")
 });
@@ -430,32 +430,47 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
         rest: line,
     };
     let line = line.strip_prefix("remote:").map_or(line, |r| r);
-    if let Some((level, after)) = strip_platform(line.trim_start()) {
-        prefix.platform = Some(level);
-        prefix.rest = after;
-    } else if let Some(after) = strip_service(line) {
-        prefix.rest = after;
-    }
-
-    let trimmed = prefix.rest.trim_start();
-    let first = trimmed.as_bytes().first().copied().unwrap_or(b' ');
-    let after_timestamp = if first == b'[' {
-        TIMESTAMP_BRACKETED
-            .find(trimmed)
-            .map(|m| &trimmed[m.end()..])
-    } else if first.is_ascii_digit() {
-        TIMESTAMP_BARE.find(trimmed).map(|m| &trimmed[m.end()..])
-    } else {
-        None
-    };
-    let candidate = match after_timestamp {
-        Some(after) => {
-            prefix.rest = after;
-            after
+    // Prefixes nest: a CI runner stamps every line (`2024-05-01T10:00:03Z`),
+    // a container orchestrator names the service (`web_1  | `), the cloud
+    // build marks its stream (`W:`), and the tool may stamp its own line
+    // before its level. Each kind is taken once (timestamps twice), in
+    // whatever order they come.
+    let mut rest = line;
+    let mut stripped = false;
+    let (mut service, mut stamps) = (false, 0);
+    loop {
+        let trimmed = rest.trim_start();
+        if prefix.platform.is_none() {
+            if let Some((level, after)) = strip_platform(trimmed) {
+                prefix.platform = Some(level);
+                (rest, stripped) = (after, true);
+                continue;
+            }
         }
-        None => trimmed,
-    };
+        if !service {
+            if let Some(after) = strip_service(rest) {
+                service = true;
+                (rest, stripped) = (after, true);
+                continue;
+            }
+        }
+        if stamps < 2 {
+            if let Some(after) = strip_timestamp(trimmed) {
+                stamps += 1;
+                (rest, stripped) = (after, true);
+                continue;
+            }
+        }
+        break;
+    }
+    if stripped {
+        prefix.rest = rest;
+    }
+    let candidate = rest;
 
+    // The stamp's own separator is gone; more space is the line's own
+    // indentation (a console box), kept in `rest` unless a level follows.
+    let candidate = candidate.trim_start();
     if !may_start_with_level(candidate) {
         return prefix;
     }
@@ -480,6 +495,17 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
         prefix.rest = candidate;
     }
     prefix
+}
+
+/// The text after a leading timestamp, if `text` starts with one.
+fn strip_timestamp(text: &str) -> Option<&str> {
+    let text = text.trim_start();
+    let found = match text.as_bytes().first()? {
+        b'[' => TIMESTAMP_BRACKETED.find(text),
+        c if c.is_ascii_digit() => TIMESTAMP_BARE.find(text),
+        _ => None,
+    };
+    found.map(|m| &text[m.end()..])
 }
 
 /// Cheap check before [`LEVEL_TOKEN`], which most lines (starting with a
@@ -1017,6 +1043,19 @@ mod tests {
                 Some(Level::Info),
                 None,
             ),
+            // A CI runner's stamp before the tool's own.
+            (
+                "2024-05-01T10:00:03.1234567Z [2024-05-01 10:00:03][ERROR]: Widget map is stale",
+                "Widget map is stale",
+                Some(Level::Error),
+                None,
+            ),
+            (
+                "[2024-05-01T10:00:03Z] [2024-05-01 10:00:03] CRITICAL: [7] Widget step failed",
+                "Widget step failed",
+                Some(Level::Critical),
+                Some("7"),
+            ),
             (
                 "2020-06-01T10:00:00+00:00 something happened",
                 "something happened",
@@ -1114,6 +1153,31 @@ mod tests {
         assert_eq!(got[1].level, Some(Level::Error));
         assert_eq!(got[2].text, "Error: patch can't be applied");
         assert_eq!(got[2].level, Some(Level::Error));
+    }
+
+    #[test]
+    fn nested_prefixes_come_off_in_any_order() {
+        // A runner's stamp or a service name before the build's stream mark,
+        // and the box indentation after it still joins the box's rows.
+        for outer in ["", "2024-05-01T10:00:03.1234567Z ", "build_1  | "] {
+            let log = format!(
+                "{outer}     W:   [Exception]                 \n\
+                 {outer}     W:   Widget step failed at row   \n\
+                 {outer}     W:   12 of the import.           \n"
+            );
+            let got = parse(&log);
+            assert_eq!(got.len(), 1, "{outer:?}: {got:#?}");
+            assert_eq!(
+                got[0].text,
+                "[Exception] Widget step failed at row 12 of the import."
+            );
+            assert_eq!(got[0].level, Some(Level::Warning), "{outer:?}");
+        }
+        let line =
+            &parse("2024-05-01T10:00:03Z web_1  | [2024-05-01 10:00:03] ERROR: [3] Widget failed")
+                [0];
+        assert_eq!(line.text, "Widget failed");
+        assert_eq!(line.code.as_deref(), Some("3"));
     }
 
     #[test]
