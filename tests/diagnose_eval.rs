@@ -3,22 +3,18 @@
 //! shared data is absent). Pins the figures reached so that a change that
 //! buys speed or simplicity with accuracy shows up here.
 
-use triage::diagnose::Engine;
 use triage::eval::{self, share, Report};
 
 #[path = "fixtures/shared_data.rs"]
 mod shared_data;
-use shared_data::{ingested_corpus, shared};
+use shared_data::{corpus_engine, shared};
 
 #[test]
 fn labelled_logs_get_their_article_and_others_none() {
     let (Some(cases), Some(corpus)) = (shared("eval/cases.toml"), shared("corpus")) else {
         return;
     };
-    let rules = ingested_corpus(&corpus);
-    let engine =
-        Engine::from_knowledge(triage::knowledge::Knowledge::from_dir(rules.path()).unwrap())
-            .unwrap();
+    let (_rules, engine) = corpus_engine(&corpus);
     let Report::Cases(r) = eval::run(&engine, &cases).unwrap() else {
         panic!("cases.toml holds cases");
     };

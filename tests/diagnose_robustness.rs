@@ -1,0 +1,126 @@
+//! The same failure, delivered the ways real pipelines deliver it, gets the
+//! same answer: every log of `../shared/eval` (labelled or not) is diagnosed
+//! as published and again with Windows line ends, with colours, behind a CI
+//! runner's timestamps, behind a container's service prefix, and gzipped.
+//! The first answer and its confidence, and which lines are the failure,
+//! must not change. Skips when the shared data is absent.
+
+use std::io::Write;
+use std::path::Path;
+
+use triage::diagnose::{diagnose, diagnose_files, Diagnosis};
+
+#[path = "fixtures/shared_data.rs"]
+mod shared_data;
+use shared_data::{corpus_engine, shared};
+
+/// What must survive a change of delivery.
+#[derive(Debug, PartialEq)]
+struct Answer {
+    first: Option<(String, String)>,
+    diagnoses: Vec<String>,
+    failure_lines: Vec<usize>,
+}
+
+fn answer(d: &Diagnosis) -> Answer {
+    Answer {
+        first: d
+            .diagnoses
+            .iter()
+            .chain(&d.related)
+            .next()
+            .map(|f| (f.id.clone(), format!("{:?}", f.confidence))),
+        diagnoses: d.diagnoses.iter().map(|f| f.id.clone()).collect(),
+        failure_lines: d.failure.iter().map(|l| l.line).collect(),
+    }
+}
+
+fn each_line(text: &str, f: impl Fn(usize, &str) -> String) -> String {
+    text.split('\n')
+        .enumerate()
+        .map(|(i, l)| f(i, l))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn variants(text: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("crlf", text.replace('\n', "\r\n")),
+        (
+            "colours",
+            each_line(text, |_, l| {
+                if l.trim().is_empty() {
+                    l.to_string()
+                } else {
+                    format!("\x1b[1;31m{l}\x1b[0m")
+                }
+            }),
+        ),
+        (
+            "ci timestamps",
+            each_line(text, |i, l| {
+                format!(
+                    "2024-05-01T10:{:02}:{:02}.1234567Z {l}",
+                    i / 60 % 60,
+                    i % 60
+                )
+            }),
+        ),
+        (
+            "service prefix",
+            each_line(text, |_, l| format!("web_1  | {l}")),
+        ),
+    ]
+}
+
+#[test]
+fn the_answer_does_not_depend_on_how_the_log_was_delivered() {
+    let (Some(cases), Some(corpus)) = (shared("eval/cases.toml"), shared("corpus")) else {
+        return;
+    };
+    let (_rules, engine) = corpus_engine(&corpus);
+    let file: toml::Value = toml::from_str(&std::fs::read_to_string(&cases).unwrap()).unwrap();
+    let logs: Vec<std::path::PathBuf> = file["case"]
+        .as_array()
+        .expect("[[case]] tables")
+        .iter()
+        .map(|c| cases.parent().unwrap().join(c["log"].as_str().unwrap()))
+        .collect();
+    assert!(logs.len() > 50, "only {} cases", logs.len());
+
+    let tmp = tempfile::tempdir().unwrap();
+    let mut differences = Vec::new();
+    for log in &logs {
+        let bytes = std::fs::read(log).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let expected = answer(&diagnose(&engine, &bytes[..], 5).unwrap());
+        let mut delivered = variants(&text)
+            .into_iter()
+            .map(|(name, v)| (name, answer(&diagnose(&engine, v.as_bytes(), 5).unwrap())))
+            .collect::<Vec<_>>();
+        let gz = tmp.path().join("log.gz");
+        let mut encoder = flate2::write::GzEncoder::new(
+            std::fs::File::create(&gz).unwrap(),
+            flate2::Compression::default(),
+        );
+        encoder.write_all(&bytes).unwrap();
+        encoder.finish().unwrap();
+        delivered.push((
+            "gzip",
+            answer(&diagnose_files(&engine, std::slice::from_ref(&gz), 5).unwrap()),
+        ));
+        for (name, got) in delivered {
+            if got != expected {
+                differences.push(format!(
+                    "{} ({name}):\n  as published {expected:?}\n  delivered    {got:?}",
+                    file_name(log)
+                ));
+            }
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
