@@ -1,9 +1,11 @@
 //! The same failure, delivered the ways real pipelines deliver it, gets the
 //! same answer: every log of `../shared/eval` (labelled or not) is diagnosed
 //! as published and again with Windows line ends, with colours, behind a CI
-//! runner's timestamps, behind a container's service prefix, and gzipped.
-//! The first answer and its confidence, and which lines are the failure,
-//! must not change. Skips when the shared data is absent.
+//! runner's timestamps, behind a container's service prefix, as Kubernetes
+//! (CRI) and Docker (json-file) store container output, inside a CI job's
+//! sections, and gzipped. The first answer and its confidence, and which
+//! lines are the failure, must not change. Skips when the shared data is
+//! absent.
 
 use std::io::Write;
 use std::path::Path;
@@ -43,8 +45,10 @@ fn each_line(text: &str, f: impl Fn(usize, &str) -> String) -> String {
         .join("\n")
 }
 
-fn variants(text: &str) -> Vec<(&'static str, String)> {
-    vec![
+/// Each variant with the number of lines it adds before the log.
+fn variants(text: &str) -> Vec<(&'static str, String, usize)> {
+    let shifted = |(name, text): (&'static str, String)| (name, text, 0);
+    let mut out: Vec<_> = vec![
         ("crlf", text.replace('\n', "\r\n")),
         (
             "colours",
@@ -70,7 +74,31 @@ fn variants(text: &str) -> Vec<(&'static str, String)> {
             "service prefix",
             each_line(text, |_, l| format!("web_1  | {l}")),
         ),
+        (
+            "kubernetes (cri)",
+            each_line(text, |_, l| {
+                format!("2024-05-01T10:00:03.123456789Z stderr F {l}")
+            }),
+        ),
+        (
+            "docker json-file",
+            each_line(text, |_, l| {
+                serde_json::json!({"log": format!("{l}\n"), "stream": "stderr"}).to_string()
+            }),
+        ),
     ]
+    .into_iter()
+    .map(shifted)
+    .collect();
+    out.push((
+        "ci job sections",
+        format!(
+            "section_start:1714557600:script\r\x1b[0KRunning the job\n{text}\n\
+             section_end:1714557601:script\r\x1b[0K\n"
+        ),
+        1,
+    ));
+    out
 }
 
 #[test]
@@ -96,7 +124,11 @@ fn the_answer_does_not_depend_on_how_the_log_was_delivered() {
         let expected = answer(&diagnose(&engine, &bytes[..], 5).unwrap());
         let mut delivered = variants(&text)
             .into_iter()
-            .map(|(name, v)| (name, answer(&diagnose(&engine, v.as_bytes(), 5).unwrap())))
+            .map(|(name, v, shift)| {
+                let mut got = answer(&diagnose(&engine, v.as_bytes(), 5).unwrap());
+                got.failure_lines.iter_mut().for_each(|l| *l -= shift);
+                (name, got)
+            })
             .collect::<Vec<_>>();
         let gz = tmp.path().join("log.gz");
         let mut encoder = flate2::write::GzEncoder::new(

@@ -76,14 +76,23 @@ impl Normaliser {
     /// Normalises physical line `number` (without its `\n`), appending the
     /// logical lines it completes to `out`.
     pub(crate) fn push(&mut self, number: usize, bytes: &[u8], out: &mut VecDeque<LogLine>) {
+        if is_section_marker(bytes) {
+            self.push_piece(number, "", out);
+            return;
+        }
         let cleaned = clean_physical(bytes);
-        match split_escaped(&cleaned) {
-            Some(pieces) => {
-                for piece in pieces {
-                    self.push_piece(number, &piece, out);
+        // A JSON record's text may itself be a JSON-escaped log.
+        let records = json_record(&cleaned);
+        let texts = records.as_deref().unwrap_or(std::slice::from_ref(&cleaned));
+        for text in texts {
+            match split_escaped(text) {
+                Some(pieces) => {
+                    for piece in pieces {
+                        self.push_piece(number, &piece, out);
+                    }
                 }
+                None => self.push_piece(number, text, out),
             }
-            None => self.push_piece(number, &cleaned, out),
         }
     }
 
@@ -148,16 +157,21 @@ pub(crate) fn blankness(bytes: &[u8]) -> Blankness {
         return Blankness::Blank;
     };
     let unsure = match last {
-        b':' => {
-            let rest = trimmed.strip_prefix(b"remote:").unwrap_or(trimmed);
-            matches!(rest.trim_ascii_start(), b"W:" | b"E:")
-        }
+        // A platform mark alone, perhaps behind other prefixes.
+        b':' => trimmed.ends_with(b"W:") || trimmed.ends_with(b"E:"),
         b']' => {
             trimmed.ends_with(b"[] []")
                 || memchr::memrchr(b'[', trimmed)
                     .is_some_and(|open| trimmed.get(open + 1).is_some_and(u8::is_ascii_digit))
         }
         b'|' => true,
+        // `2024-05-01T10:00:03Z stdout F`: a container runtime's empty line.
+        b'F' | b'P' => {
+            trimmed.ends_with(b" stdout F")
+                || trimmed.ends_with(b" stderr F")
+                || trimmed.ends_with(b" stdout P")
+                || trimmed.ends_with(b" stderr P")
+        }
         b'0'..=b'9' | b'Z' | b'C' => {
             memchr::memchr(b'-', trimmed).is_some() && memchr::memchr(b':', trimmed).is_some()
         }
@@ -277,8 +291,68 @@ fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A CI job log's section marker (`section_start:1714557600:build\r\e[0K`
+/// followed by the runner's own heading): the runner's bookkeeping, not
+/// output of the job.
+fn is_section_marker(bytes: &[u8]) -> bool {
+    let rest = bytes
+        .strip_prefix(b"section_start:")
+        .or_else(|| bytes.strip_prefix(b"section_end:"));
+    rest.is_some_and(|r| r.first().is_some_and(u8::is_ascii_digit))
+}
+
 // ---------------------------------------------------------------------------
-// JSON-escaped logs
+// JSON logs
+
+/// Fields that hold the text of a structured log record: Docker's json-file
+/// driver (`log`), journald's JSON export (`MESSAGE`), and the usual names
+/// of JSON loggers.
+const RECORD_TEXT: [&str; 5] = ["log", "message", "msg", "MESSAGE", "text"];
+/// Fields that hold a record's level.
+const RECORD_LEVEL: [&str; 4] = ["level", "severity", "levelname", "level_name"];
+
+/// The lines of a log record written as one JSON object per line. The
+/// record's level, when it has one, is written before its text the way a
+/// text log writes it (`ERROR: ...`), so that one prefix parser reads both.
+fn json_record(line: &str) -> Option<Vec<Cow<'_, str>>> {
+    let trimmed = line.trim();
+    if !(trimmed.starts_with('{') && trimmed.ends_with('}')) {
+        return None;
+    }
+    let serde_json::Value::Object(record) = serde_json::from_str(trimmed).ok()? else {
+        return None;
+    };
+    let text = RECORD_TEXT
+        .iter()
+        .find_map(|key| record.get(*key).and_then(serde_json::Value::as_str))?;
+    let level = RECORD_LEVEL
+        .iter()
+        .find_map(|key| record.get(*key).and_then(serde_json::Value::as_str))
+        .and_then(level_word);
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    let mut lines: Vec<Cow<str>> = text
+        .split('\n')
+        .map(|l| Cow::Owned(l.to_string()))
+        .collect();
+    if let (Some(level), Some(first)) = (level, lines.first_mut()) {
+        if level >= Level::Warning && !first.trim().is_empty() {
+            *first = Cow::Owned(format!("{}: {first}", level_name(level)));
+        }
+    }
+    Some(lines)
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Debug => "DEBUG",
+        Level::Info => "INFO",
+        Level::Notice => "NOTICE",
+        Level::Warning => "WARNING",
+        Level::Error => "ERROR",
+        Level::Critical => "CRITICAL",
+    }
+}
 
 /// The start of a JSON object up to the opening quote of a string value,
 /// after any number of simple members: `{"status":"failed","log":"`.
@@ -458,6 +532,9 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
             if let Some(after) = strip_timestamp(trimmed) {
                 stamps += 1;
                 (rest, stripped) = (after, true);
+                if let Some(after) = strip_cri_stream(after) {
+                    rest = after;
+                }
                 continue;
             }
         }
@@ -562,6 +639,20 @@ fn strip_service(line: &str) -> Option<&str> {
         let rest = &after[spaces..];
         (rest == "|").then_some("")
     })
+}
+
+/// `stderr F message` after the timestamp of a container runtime's log
+/// (CRI format, as Kubernetes stores it): the stream and whether the line
+/// is full (`F`) or a part (`P`).
+fn strip_cri_stream(text: &str) -> Option<&str> {
+    let rest = text
+        .strip_prefix("stdout ")
+        .or_else(|| text.strip_prefix("stderr "))?;
+    let rest = rest.strip_prefix('F').or_else(|| rest.strip_prefix('P'))?;
+    if rest.is_empty() {
+        return Some(rest);
+    }
+    rest.strip_prefix(' ')
 }
 
 /// `[11] message` after a level: the deploy tool's error code.
@@ -1178,6 +1269,40 @@ mod tests {
                 [0];
         assert_eq!(line.text, "Widget failed");
         assert_eq!(line.code.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn container_runtime_and_ci_formats_are_read() {
+        // CRI (Kubernetes): timestamp, stream, full/partial tag.
+        let line = &parse("2024-05-01T10:00:03.123456789Z stderr F ERROR: [4] Widget failed")[0];
+        assert_eq!(line.text, "Widget failed");
+        assert_eq!(line.code.as_deref(), Some("4"));
+        assert!(parse("2024-05-01T10:00:03.123456789Z stdout F")[0].is_blank());
+        // Docker's json-file driver; a record's level reads like a text log's.
+        let got = parse(concat!(
+            r#"{"log":"Widget failed\n","stream":"stderr","time":"2024-05-01T10:00:03Z"}"#,
+            "\n",
+            r#"{"level":"error","msg":"cannot reach widget store","ts":1714557603}"#,
+            "\n",
+            r#"{"MESSAGE":"Widget sync done","PRIORITY":"6"}"#,
+            "\n",
+            r#"{"widgets":3}"#,
+        ));
+        let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Widget failed",
+                "cannot reach widget store",
+                "Widget sync done",
+                r#"{"widgets":3}"#
+            ]
+        );
+        assert_eq!(got[1].level, Some(Level::Error));
+        // A CI job's section markers are the runner's, not the job's.
+        let got = parse("section_start:1714557600:build\r\x1b[0KRunning the build\nWidget failed\nsection_end:1714557601:build\r\x1b[0K\n");
+        let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["", "Widget failed", ""]);
     }
 
     #[test]

@@ -1144,6 +1144,48 @@ mod tests {
         }
     }
 
+    /// The example logs as container runtimes and CI runners store them.
+    fn delivered_formats(log: &str) -> Vec<(&'static str, String)> {
+        let each = |f: &dyn Fn(&str) -> String| log.lines().map(f).collect::<Vec<_>>().join("\n");
+        vec![
+            (
+                "cri",
+                each(&|l| format!("2024-05-01T10:00:03.123456789Z stderr F {l}")),
+            ),
+            (
+                "docker json-file",
+                each(&|l| {
+                    serde_json::json!({"log": format!("{l}\n"), "stream": "stderr"}).to_string()
+                }),
+            ),
+            (
+                "ci sections",
+                format!(
+                    "section_start:1714557600:script\r\x1b[0KRunning the job\n{log}\n\
+                     section_end:1714557601:script\r\x1b[0K\n"
+                ),
+            ),
+        ]
+    }
+
+    #[test]
+    fn same_failure_as_line_by_line_in_container_and_ci_formats() {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&examples).unwrap().flatten() {
+            let path = entry.path();
+            if path.extension().is_none_or(|e| e != "log") {
+                continue;
+            }
+            let log = std::fs::read_to_string(&path).unwrap();
+            for (format, text) in delivered_formats(&log) {
+                assert_same(text.as_bytes(), &format!("{} as {format}", path.display()));
+                checked += 1;
+            }
+        }
+        assert!(checked >= 3);
+    }
+
     /// The claim the fast path rests on: an unmarked line, normalised on
     /// its own, is one ordinary line that leaves no box open, and
     /// `blankness` is right about it.
@@ -1157,6 +1199,14 @@ mod tests {
                     data.extend(std::fs::read(entry.path()).unwrap_or_default());
                     data.push(b'\n');
                 }
+            }
+        }
+        let examples = root.join("examples");
+        for entry in std::fs::read_dir(&examples).unwrap().flatten() {
+            let log = std::fs::read_to_string(entry.path()).unwrap_or_default();
+            for (_, text) in delivered_formats(&log) {
+                data.extend(text.as_bytes());
+                data.push(b'\n');
             }
         }
         let scanned = scan(&data, false);
