@@ -3,7 +3,8 @@
 //! as published and again with Windows line ends, with colours, behind a CI
 //! runner's timestamps, behind a container's service prefix, as Kubernetes
 //! (CRI) and Docker (json-file) store container output, inside a CI job's
-//! sections, and gzipped. The first answer and its confidence, and which
+//! sections, as a CI step with workflow commands and a final exit status,
+//! and gzipped. The first answer and its confidence, and which
 //! lines are the failure, must not change. Skips when the shared data is
 //! absent.
 
@@ -44,6 +45,10 @@ fn each_line(text: &str, f: impl Fn(usize, &str) -> String) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// The variant that ends with the runner's own failure (`Process completed
+/// with exit code 1`).
+const FAILED_JOB: &str = "ci step with workflow commands";
 
 /// Each variant with the number of lines it adds before the log.
 fn variants(text: &str) -> Vec<(&'static str, String, usize)> {
@@ -91,6 +96,20 @@ fn variants(text: &str) -> Vec<(&'static str, String, usize)> {
     .map(shifted)
     .collect();
     out.push((
+        FAILED_JOB,
+        format!(
+            "2024-05-01T10:00:00.0000000Z ##[group]Run ./deploy.sh\n\
+             2024-05-01T10:00:00.0000000Z   ./deploy.sh\n\
+             2024-05-01T10:00:00.0000000Z shell: /usr/bin/bash -e {{0}}\n\
+             2024-05-01T10:00:00.0000000Z ##[endgroup]\n{}\n\
+             2024-05-01T10:00:02.0000000Z ##[error]Process completed with exit code 1.\n",
+            each_line(text.trim_end_matches('\n'), |_, l| format!(
+                "2024-05-01T10:00:01.0000000Z {l}"
+            ))
+        ),
+        4,
+    ));
+    out.push((
         "ci job sections",
         format!(
             "section_start:1714557600:script\r\x1b[0KRunning the job\n{text}\n\
@@ -126,7 +145,9 @@ fn the_answer_does_not_depend_on_how_the_log_was_delivered() {
             .into_iter()
             .map(|(name, v, shift)| {
                 let mut got = answer(&diagnose(&engine, v.as_bytes(), 5).unwrap());
-                got.failure_lines.iter_mut().for_each(|l| *l -= shift);
+                got.failure_lines
+                    .iter_mut()
+                    .for_each(|l| *l = l.saturating_sub(shift));
                 (name, got)
             })
             .collect::<Vec<_>>();
@@ -142,6 +163,12 @@ fn the_answer_does_not_depend_on_how_the_log_was_delivered() {
             answer(&diagnose_files(&engine, std::slice::from_ref(&gz), 5).unwrap()),
         ));
         for (name, got) in delivered {
+            // A successful run in a job that still exited 1: the job did
+            // fail, but nothing says why, so nothing may be named.
+            let unexplained = expected.failure_lines.is_empty() && name == FAILED_JOB;
+            if unexplained && got.diagnoses.is_empty() {
+                continue;
+            }
             if got != expected {
                 differences.push(format!(
                     "{} ({name}):\n  as published {expected:?}\n  delivered    {got:?}",

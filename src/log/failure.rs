@@ -278,7 +278,16 @@ impl FailureFinder {
                 self.ordinary(line, signal, may_match)
             }
             Signal::Strong | Signal::Trace | Signal::Weak | Signal::Detail => {
-                self.failure(line, signal);
+                let bare_exit = matches!(signal, Signal::Strong | Signal::Weak)
+                    && may_match
+                    && BARE_EXIT.is_match(line.text.trim());
+                if bare_exit && self.confirms_current(line) {
+                    return;
+                }
+                let fresh = self.failure(line, signal);
+                if bare_exit && fresh {
+                    self.last_words_are_the_error();
+                }
                 if opens_detail(&line.text) {
                     // A weak header gets a few detail lines only, so that it
                     // cannot keep itself alive through a long listing.
@@ -292,7 +301,8 @@ impl FailureFinder {
         }
     }
 
-    fn failure(&mut self, line: &LogLine, signal: Signal) {
+    /// Adds a failure line; whether it started a new cluster.
+    fn failure(&mut self, line: &LogLine, signal: Signal) -> bool {
         let joins = self
             .current
             .as_ref()
@@ -311,6 +321,57 @@ impl FailureFinder {
         if cluster.strong {
             self.shadowed = None;
         }
+        !joins
+    }
+
+    /// A process ended badly with no failure line before it: its last few
+    /// lines, when they read like a refusal (`... supports 7.0.2 or later.
+    /// Please read ...`), are the error, as they would be if the log ended
+    /// there.
+    fn last_words_are_the_error(&mut self) {
+        let Some(cluster) = self.current.as_mut() else {
+            return;
+        };
+        let exit = cluster.errors.pop_back();
+        let context = cluster.region.len().saturating_sub(1);
+        let mut last_words: Vec<LogLine> = cluster
+            .region
+            .iter()
+            .take(context)
+            .rev()
+            .take(WEAK_TAIL)
+            .map(|held| held.clone().into_line())
+            .collect();
+        // A refusal is often one message wrapped over a few lines.
+        if !last_words.iter().any(|line| ADVICE.is_match(&line.text)) {
+            last_words.clear();
+        }
+        // Found, they are the error; the exit status only says it mattered
+        // and stays out of the region too, like a confirmation.
+        if last_words.is_empty() {
+            cluster.errors.extend(exit);
+        } else {
+            cluster.region.pop_back();
+        }
+        cluster.errors.extend(last_words.into_iter().rev());
+    }
+
+    /// A line that only says a process ended badly (`Process completed
+    /// with exit code 1`, what a CI runner or shell writes after the tool's
+    /// own error) confirms the failure still open; it is not a failure of its
+    /// own, which as the later one would outweigh the error that caused it.
+    /// Whether there was such a failure to confirm.
+    fn confirms_current(&mut self, line: &LogLine) -> bool {
+        let Some(cluster) = self.current.as_mut() else {
+            return false;
+        };
+        if cluster.success_after || cluster.errors.is_empty() {
+            return false;
+        }
+        cluster.strong = true;
+        self.shadowed = None;
+        self.last_number = self.last_number.max(line.number);
+        true
     }
 
     fn ordinary(&mut self, line: &LogLine, signal: Signal, may_match: bool) {
@@ -465,6 +526,18 @@ static STRONG: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:\bunknown error\b)",
     ))
     .expect("strong failure pattern")
+});
+
+/// A process's exit status and nothing else: a consequence of the failure
+/// before it, written by the shell, a CI runner or a task runner.
+static BARE_EXIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)^(?:error:?\s+)?(?:the\s+)?(?:(?:process|script|command|job|step|task|build|container|shell)\s+)?",
+        r"(?:(?:has\s+)?(?:completed|returned|exited|ended|terminated|finished|failed)(?:\s+with)?:?\s+)?",
+        r"(?:an?\s+)?(?:non-?zero\s+)?(?:exit|return)\s+(?:code|status)(?:\s*[:=]?\s*-?\d+)?\s*\.?$",
+        r"|(?i)^finished:\s*(?:failure|unstable|aborted)$",
+    ))
+    .expect("bare exit pattern")
 });
 
 /// `error:` in the middle of a message: strong unless the line is a warning.
@@ -748,6 +821,14 @@ mod tests {
         finder.finish()
     }
 
+    fn error_strs(failure: &Failure) -> Vec<&str> {
+        failure
+            .error_lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect()
+    }
+
     fn error_texts(input: &str) -> Vec<String> {
         find(input)
             .expect("a failure")
@@ -755,6 +836,60 @@ mod tests {
             .into_iter()
             .map(|l| l.text)
             .collect()
+    }
+
+    #[test]
+    fn an_exit_status_confirms_the_failure_before_it() {
+        // Far enough after the error to have been a failure of its own.
+        let filler = "widget step output\n".repeat(20);
+        for exit in [
+            "##[error]Process completed with exit code 1.",
+            "ERROR: script returned exit code 2",
+            "ERROR: Job failed: exit code 1",
+            "error Command failed with exit code 1.",
+            "Finished: FAILURE",
+        ] {
+            let input =
+                format!("Loading widgets\nFatal error: widget store is gone\n{filler}{exit}\n");
+            let failure = find(&input).expect("a failure");
+            let errors: Vec<&str> = failure
+                .error_lines
+                .iter()
+                .map(|l| l.text.as_str())
+                .collect();
+            assert_eq!(errors, ["Fatal error: widget store is gone"], "{exit}");
+            assert!(failure.lines.iter().all(|l| l.number <= 12), "{exit}");
+        }
+        // A run that succeeded after a warning is not failed by a status
+        // line of its own.
+        let input = "Fatal error: widget store is gone\nRetrying\nWidgets loaded successfully\n##[error]Process completed with exit code 1.\n";
+        assert_eq!(error_texts(input), ["Process completed with exit code 1."]);
+    }
+
+    #[test]
+    fn an_exit_status_alone_points_at_the_last_words() {
+        let input = "Checking the runtime\nLoading widgets\nWidgets needs runtime 7.1\nor later. Please upgrade.\nProcess completed with exit code 1.\n";
+        let failure = find(input).expect("a failure");
+        let errors: Vec<&str> = failure
+            .error_lines
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        // The last few lines: the message, wrapped, and a line before it.
+        assert_eq!(
+            errors,
+            [
+                "Loading widgets",
+                "Widgets needs runtime 7.1",
+                "or later. Please upgrade."
+            ]
+        );
+        assert!(failure.lines.iter().all(|l| !l.text.contains("exit code")));
+        // With no such words, the status is all there is to show.
+        assert_eq!(
+            error_texts("Checking the runtime\nProcess completed with exit code 3.\n"),
+            ["Process completed with exit code 3."]
+        );
     }
 
     #[test]
@@ -842,21 +977,21 @@ Cache cleared successfully.
 
     #[test]
     fn weak_header_carries_a_few_detail_lines() {
+        // The exit status after them confirms the failure; it is no error
+        // line of its own.
         let log = "build\nMissing required settings:\n  API_URL: where the API lives\nerror Command failed with exit code 1.\n";
-        assert_eq!(error_texts(log).len(), 3);
+        assert_eq!(
+            error_texts(log),
+            ["Missing required settings:", "API_URL: where the API lives"]
+        );
     }
 
     #[test]
     fn stack_frames_are_context_except_the_first() {
         let log = "Fatal error: Uncaught Exception: boom\nStack trace:\n#0 /a.php(1): f()\n#1 /b.php(2): g()\n";
         let failure = find(log).unwrap();
-        let errors: Vec<&str> = failure
-            .error_lines
-            .iter()
-            .map(|l| l.text.as_str())
-            .collect();
         assert_eq!(
-            errors,
+            error_strs(&failure),
             ["Fatal error: Uncaught Exception: boom", "#0 /a.php(1): f()"]
         );
         assert_eq!(failure.lines.len(), 4);

@@ -70,7 +70,15 @@ impl<R: BufRead> Lines<R> {
 #[derive(Default)]
 pub(crate) struct Normaliser {
     boxes: BoxAssembler,
+    /// Lines left of a CI runner's step header (`##[group]Run deploy.sh`,
+    /// the script, its shell and environment, `##[endgroup]`): the
+    /// runner's echo of the job definition, read as blank. Bounded, so that
+    /// a log cut inside a header does not blank the rest.
+    step_header_left: usize,
 }
+
+/// Most lines a CI runner's step header is taken to hold.
+const MAX_STEP_HEADER: usize = 200;
 
 impl Normaliser {
     /// Normalises physical line `number` (without its `\n`), appending the
@@ -99,6 +107,18 @@ impl Normaliser {
     fn push_piece(&mut self, number: usize, text: &str, out: &mut VecDeque<LogLine>) {
         let text = strip_visible_escapes(text);
         let prefix = parse_prefix(&text);
+        match prefix.annotation {
+            Some("group") if prefix.rest.starts_with("Run ") => {
+                self.step_header_left = MAX_STEP_HEADER;
+            }
+            Some("endgroup") => self.step_header_left = 0,
+            _ => {}
+        }
+        if self.step_header_left > 0 || prefix.annotation == Some("endgroup") {
+            self.step_header_left = self.step_header_left.saturating_sub(1);
+            out.push_back(make_line(number, "", None, None, None));
+            return;
+        }
         self.boxes.push(
             Piece {
                 number,
@@ -119,7 +139,7 @@ impl Normaliser {
     /// No box is open or expected: the next line reads the same as it would
     /// at the start of an input.
     pub(crate) fn is_idle(&self) -> bool {
-        self.boxes.open.is_none() && !self.boxes.armed
+        self.boxes.open.is_none() && !self.boxes.armed && self.step_header_left == 0
     }
 }
 
@@ -152,7 +172,13 @@ pub(crate) enum Blankness {
 /// `]` (bracketed timestamp or monolog's `[] []`), a digit, `Z` or `C` (bare
 /// timestamp). Any other last character survives into the text.
 pub(crate) fn blankness(bytes: &[u8]) -> Blankness {
+    if is_section_marker(bytes) {
+        return Blankness::Blank;
+    }
     let trimmed = bytes.trim_ascii();
+    if trimmed.starts_with(b"##[") {
+        return Blankness::Unsure;
+    }
     let Some(&last) = trimmed.last() else {
         return Blankness::Blank;
     };
@@ -292,13 +318,15 @@ fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
 }
 
 /// A CI job log's section marker (`section_start:1714557600:build\r\e[0K`
-/// followed by the runner's own heading): the runner's bookkeeping, not
-/// output of the job.
+/// followed by the runner's own heading) or pipeline step line: the
+/// runner's bookkeeping, not output of the job.
 fn is_section_marker(bytes: &[u8]) -> bool {
     let rest = bytes
         .strip_prefix(b"section_start:")
         .or_else(|| bytes.strip_prefix(b"section_end:"));
     rest.is_some_and(|r| r.first().is_some_and(u8::is_ascii_digit))
+        // A pipeline's own step lines (`[Pipeline] sh`, `[Pipeline] }`).
+        || bytes.starts_with(b"[Pipeline] ")
 }
 
 // ---------------------------------------------------------------------------
@@ -453,6 +481,8 @@ struct Prefix<'a> {
     /// The level the logger itself wrote (`CRITICAL:`, `[ERROR]`).
     structured: Option<Level>,
     code: Option<String>,
+    /// The CI runner's workflow command the line carried (`group`, ...).
+    annotation: Option<&'a str>,
     /// What follows the prefixes; leading spaces are kept when nothing was
     /// stripped, because box detection needs the indentation.
     rest: &'a str,
@@ -501,6 +531,7 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
         platform: None,
         structured: None,
         code: None,
+        annotation: None,
         rest: line,
     };
     let line = line.strip_prefix("remote:").map_or(line, |r| r);
@@ -524,6 +555,14 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
         if !service {
             if let Some(after) = strip_service(rest) {
                 service = true;
+                (rest, stripped) = (after, true);
+                continue;
+            }
+        }
+        if prefix.annotation.is_none() {
+            if let Some((name, level, after)) = strip_annotation(trimmed) {
+                prefix.annotation = Some(name);
+                prefix.structured = level;
                 (rest, stripped) = (after, true);
                 continue;
             }
@@ -639,6 +678,22 @@ fn strip_service(line: &str) -> Option<&str> {
         let rest = &after[spaces..];
         (rest == "|").then_some("")
     })
+}
+
+/// A CI runner's workflow command (`##[error]message`, `##[group]Run
+/// deploy.sh`): its name, its level if it has one, and the message.
+fn strip_annotation(text: &str) -> Option<(&str, Option<Level>, &str)> {
+    let inner = text.strip_prefix("##[")?;
+    let (name, rest) = inner.split_once(']')?;
+    let level = match name {
+        "error" => Some(Level::Error),
+        "warning" => Some(Level::Warning),
+        "notice" => Some(Level::Notice),
+        "debug" => Some(Level::Debug),
+        "group" | "endgroup" | "command" | "section" => None,
+        _ => return None,
+    };
+    Some((name, level, rest))
 }
 
 /// `stderr F message` after the timestamp of a container runtime's log
@@ -1303,6 +1358,47 @@ mod tests {
         let got = parse("section_start:1714557600:build\r\x1b[0KRunning the build\nWidget failed\nsection_end:1714557601:build\r\x1b[0K\n");
         let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["", "Widget failed", ""]);
+    }
+
+    #[test]
+    fn ci_runner_bookkeeping_reads_as_blank() {
+        let log = "2024-05-01T10:00:00Z ##[group]Run ./deploy.sh --stage build\n\
+                   2024-05-01T10:00:00Z   ./deploy.sh --stage build\n\
+                   2024-05-01T10:00:00Z shell: /usr/bin/bash -e {0}\n\
+                   2024-05-01T10:00:00Z ##[endgroup]\n\
+                   2024-05-01T10:00:01Z Building widgets\n\
+                   2024-05-01T10:00:02Z ##[error]Widget build failed\n\
+                   [Pipeline] sh\n";
+        let got = parse(log);
+        let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "",
+                "",
+                "",
+                "",
+                "Building widgets",
+                "Widget build failed",
+                ""
+            ]
+        );
+        assert_eq!(got[5].level, Some(Level::Error));
+        // Other groups are the job's own output, and a header cut short
+        // does not blank the rest of the log.
+        let texts = |log: &str| parse(log).into_iter().map(|l| l.text).collect::<Vec<_>>();
+        assert_eq!(
+            texts("##[group]Widget list\nwidget-a\n##[endgroup]\n"),
+            ["Widget list", "widget-a", ""]
+        );
+        let cut = format!(
+            "##[group]Run ./deploy.sh\n{}Fatal error: widget store is gone\n",
+            "  echo step\n".repeat(MAX_STEP_HEADER)
+        );
+        assert_eq!(
+            texts(&cut).last().map(String::as_str),
+            Some("Fatal error: widget store is gone")
+        );
     }
 
     #[test]

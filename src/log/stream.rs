@@ -107,6 +107,7 @@ struct Searcher {
 static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
     let extra_hard = [
         "stack trace",
+        "##[",
         "?[",
         "\\n",
         "[] []",
@@ -1164,6 +1165,20 @@ mod tests {
                     "section_start:1714557600:script\r\x1b[0KRunning the job\n{log}\n\
                      section_end:1714557601:script\r\x1b[0K\n"
                 ),
+            ),
+            (
+                "ci step with workflow commands",
+                format!(
+                    "2024-05-01T10:00:00Z ##[group]Run ./deploy.sh\n\
+                     2024-05-01T10:00:00Z   ./deploy.sh\n\
+                     2024-05-01T10:00:00Z ##[endgroup]\n{}\n\
+                     2024-05-01T10:00:02Z ##[error]Process completed with exit code 1.\n",
+                    each(&|l| format!("2024-05-01T10:00:01Z {l}"))
+                ),
+            ),
+            (
+                "pipeline",
+                format!("[Pipeline] sh\n+ ./deploy.sh\n{log}\n[Pipeline] }}\nERROR: script returned exit code 1\nFinished: FAILURE\n"),
             ),
         ]
     }
