@@ -197,7 +197,16 @@ fn failure_similarity(engine: &Engine, failure: &log::Failure) -> Vec<(usize, f6
         .rev()
         .take(SIMILARITY_LINES)
         .collect();
-    for l in failure.lines.iter().rev().take(CONTEXT_LINES) {
+    // Lines that report success ("... index has been rebuilt successfully")
+    // say what the run got past; their words would pull in articles about
+    // those steps.
+    for l in failure
+        .lines
+        .iter()
+        .rev()
+        .filter(|l| !log::reads_as_success(l))
+        .take(CONTEXT_LINES)
+    {
         if !lines.iter().any(|x| x.number == l.number) {
             lines.push(l);
         }
@@ -260,5 +269,57 @@ fn assemble(
         related,
         failure: region.map(|r| r.error_lines).unwrap_or_default(),
         lines,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rulebook::rule::Issue;
+    use crate::rulebook::LoadedRule;
+
+    fn rule(id: &str, title: &str, issue: &str) -> LoadedRule {
+        LoadedRule {
+            rule: Rule {
+                id: id.to_string(),
+                title: title.to_string(),
+                issue: Issue {
+                    text: issue.to_string(),
+                    ..Issue::default()
+                },
+                ..Rule::default()
+            },
+            origin: format!("{id}.toml"),
+        }
+    }
+
+    #[test]
+    fn steps_the_run_got_past_do_not_pick_the_article() {
+        let engine = Engine::new(vec![
+            rule(
+                "widget-index-rebuild",
+                "Widget, category, price and stock index rebuilt too often",
+                "The widget index, category index, price index and stock index are rebuilt every minute.",
+            ),
+            rule(
+                "gadget-store-refused",
+                "Import stops: gadget store gone",
+                "The import stops because the gadget store is gone.",
+            ),
+        ])
+        .unwrap();
+        let log = "Widget index has been rebuilt successfully\n\
+                   Category index has been rebuilt successfully\n\
+                   Price index has been rebuilt successfully\n\
+                   Stock index has been rebuilt successfully\n\
+                   Import error: gadget store gone\n";
+        let d = diagnose(&engine, log.as_bytes(), 3).unwrap();
+        let first = d
+            .diagnoses
+            .iter()
+            .chain(&d.related)
+            .next()
+            .expect("a finding");
+        assert_eq!(first.id, "gadget-store-refused");
     }
 }

@@ -786,6 +786,14 @@ fn classify(line: &LogLine, may_match: bool) -> Signal {
     success_or_ordinary()
 }
 
+/// Whether `line` reports something that went well (`... rebuilt
+/// successfully`): context that says what the run got past, not what
+/// failed.
+pub fn reads_as_success(line: &LogLine) -> bool {
+    let may_match = may_match(&line.text);
+    classify(line, may_match) == Signal::Success
+}
+
 /// Whether `line` does to the finder what a quiet line does
 /// ([`FailureFinder::push_quiet`]): it reads as an ordinary line, and no
 /// retry wording either.
