@@ -137,6 +137,49 @@ fn gzip_log_is_read_transparently() {
 }
 
 #[test]
+fn container_and_ci_logs_read_like_the_plain_one() {
+    let rules = ingested_kb();
+    let dir = tempfile::tempdir().unwrap();
+    let plain_path = log("repo-auth-box.log");
+    let plain = std::fs::read_to_string(&plain_path).unwrap();
+    let each = |f: &dyn Fn(&str) -> String| plain.lines().map(f).collect::<Vec<_>>().join("\n");
+    let docker = each(&|l| {
+        serde_json::json!({"log": format!("{l}\n"), "stream": "stderr", "time": "2024-05-01T10:00:00Z"})
+            .to_string()
+    });
+    let forms = [
+        ("docker.log", docker.clone()),
+        (
+            "cri.log",
+            each(&|l| format!("2024-05-01T10:00:00.123456789Z stderr F {l}")),
+        ),
+    ];
+    let (_, expected) = diagnose_json(rules.path(), &[&plain_path]);
+    assert!(!expected["diagnoses"].as_array().unwrap().is_empty());
+    for (name, text) in forms {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &text).unwrap();
+        let (code, v) = diagnose_json(rules.path(), &[&path]);
+        assert_eq!(code, Some(0), "{name}: {v:#}");
+        assert_eq!(v["diagnoses"], expected["diagnoses"], "{name}");
+        assert_eq!(v["failure"], expected["failure"], "{name}");
+    }
+    // A Docker log gzipped, and on standard input.
+    let gz = dir.path().join("docker.log.gz");
+    let docker_path = dir.path().join("docker.log");
+    gzip(&docker_path, &gz);
+    let (_, v) = diagnose_json(rules.path(), &[&gz]);
+    assert_eq!(v["failure"], expected["failure"]);
+    let o = triage()
+        .args(["diagnose", "--format", "json", "--rules"])
+        .arg(rules.path())
+        .write_stdin(docker)
+        .output()
+        .unwrap();
+    assert_eq!(json_of(&o)["failure"], expected["failure"]);
+}
+
+#[test]
 fn gzip_without_gz_extension_is_detected() {
     let rules = ingested_kb();
     let dir = tempfile::tempdir().unwrap();

@@ -12,6 +12,7 @@
 mod failure;
 mod normalise;
 mod reader;
+mod record;
 mod stream;
 
 use std::path::PathBuf;

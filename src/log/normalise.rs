@@ -332,54 +332,18 @@ fn is_section_marker(bytes: &[u8]) -> bool {
 // ---------------------------------------------------------------------------
 // JSON logs
 
-/// Fields that hold the text of a structured log record: Docker's json-file
-/// driver (`log`), journald's JSON export (`MESSAGE`), and the usual names
-/// of JSON loggers.
-const RECORD_TEXT: [&str; 5] = ["log", "message", "msg", "MESSAGE", "text"];
-/// Fields that hold a record's level.
-const RECORD_LEVEL: [&str; 4] = ["level", "severity", "levelname", "level_name"];
-
-/// The lines of a log record written as one JSON object per line. The
-/// record's level, when it has one, is written before its text the way a
-/// text log writes it (`ERROR: ...`), so that one prefix parser reads both.
+/// The lines of a JSON log record met among other lines (a whole file of
+/// them is decoded as it is read: see `log::record`).
 fn json_record(line: &str) -> Option<Vec<Cow<'_, str>>> {
-    let trimmed = line.trim();
-    if !(trimmed.starts_with('{') && trimmed.ends_with('}')) {
-        return None;
+    let text = super::record::record_text(line)?;
+    if !text.contains('\n') {
+        return Some(vec![text]);
     }
-    let serde_json::Value::Object(record) = serde_json::from_str(trimmed).ok()? else {
-        return None;
-    };
-    let text = RECORD_TEXT
-        .iter()
-        .find_map(|key| record.get(*key).and_then(serde_json::Value::as_str))?;
-    let level = RECORD_LEVEL
-        .iter()
-        .find_map(|key| record.get(*key).and_then(serde_json::Value::as_str))
-        .and_then(level_word);
-    let text = text.strip_suffix('\n').unwrap_or(text);
-    let text = text.strip_suffix('\r').unwrap_or(text);
-    let mut lines: Vec<Cow<str>> = text
-        .split('\n')
-        .map(|l| Cow::Owned(l.to_string()))
-        .collect();
-    if let (Some(level), Some(first)) = (level, lines.first_mut()) {
-        if level >= Level::Warning && !first.trim().is_empty() {
-            *first = Cow::Owned(format!("{}: {first}", level_name(level)));
-        }
-    }
-    Some(lines)
-}
-
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Debug => "DEBUG",
-        Level::Info => "INFO",
-        Level::Notice => "NOTICE",
-        Level::Warning => "WARNING",
-        Level::Error => "ERROR",
-        Level::Critical => "CRITICAL",
-    }
+    Some(
+        text.split('\n')
+            .map(|l| Cow::Owned(l.to_string()))
+            .collect(),
+    )
 }
 
 /// The start of a JSON object up to the opening quote of a string value,
@@ -511,7 +475,7 @@ static LEVEL_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("level pattern")
 });
 
-fn level_word(word: &str) -> Option<Level> {
+pub(crate) fn level_word(word: &str) -> Option<Level> {
     let level = match word.to_ascii_uppercase().as_str() {
         "DEBUG" | "TRACE" => Level::Debug,
         "INFO" | "SUCCESS" => Level::Info,

@@ -47,10 +47,28 @@ pub(crate) fn display_path(path: &Path) -> PathBuf {
 fn sniff(mut reader: Box<dyn BufRead>) -> io::Result<Box<dyn BufRead>> {
     if starts_with_gzip_magic(&mut reader)? {
         let decoder = MultiGzDecoder::new(reader);
-        Ok(Box::new(BufReader::with_capacity(64 * 1024, decoder)))
-    } else {
-        Ok(reader)
+        reader = Box::new(BufReader::with_capacity(64 * 1024, decoder));
     }
+    // A container runtime's log, one JSON record per line, is read as the
+    // lines it records (see `record`).
+    if super::record::starts_with_record(fill_head(&mut reader)?) {
+        return Ok(Box::new(super::record::RecordLines::new(reader)));
+    }
+    Ok(reader)
+}
+
+/// The start of the input, without consuming it: what one read delivers.
+/// A first line longer than that (or a pipe that delivers less) is not
+/// sniffed; its records are still read, line by line, by the normaliser.
+fn fill_head(reader: &mut Box<dyn BufRead>) -> io::Result<&[u8]> {
+    loop {
+        match reader.fill_buf() {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+            Ok(_) => break,
+        }
+    }
+    reader.fill_buf()
 }
 
 /// Peeks at the first two bytes without consuming them. A first read may

@@ -1,0 +1,256 @@
+//! Logs stored one JSON record per line: Docker's json-file driver
+//! (`{"log":"...\n","stream":"stderr","time":"..."}`), journald's JSON export
+//! (`MESSAGE`), and JSON loggers (`msg`/`message` with a `level`).
+//!
+//! A record is read as the text line it records. A whole file of records is
+//! decoded as it is read ([`RecordLines`]), so that the rest of the log stage
+//! sees an ordinary log and keeps its fast path; a record met in the middle
+//! of other text is decoded by the normaliser.
+
+use std::borrow::Cow;
+use std::io::{self, BufRead, Read};
+
+use serde::Deserialize;
+
+use super::reader::MAX_LINE_BYTES;
+use super::Level;
+
+/// The fields a record may keep its text and its level in, by priority.
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(borrow)]
+    log: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    message: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    msg: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "MESSAGE")]
+    journal_message: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    level: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    severity: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    levelname: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    level_name: Option<Cow<'a, str>>,
+}
+
+/// The text `line` records, if it is a JSON record with a text field. A
+/// record's level of warning or above is written before the text the way a
+/// text log writes it (`ERROR: ...`), so that one prefix parser reads both.
+/// The text keeps any line breaks inside it, but not the one it ends with.
+pub(crate) fn record_text(line: &str) -> Option<Cow<'_, str>> {
+    let trimmed = line.trim();
+    if !(trimmed.starts_with('{') && trimmed.ends_with('}')) {
+        return None;
+    }
+    // Fields of other types (a numeric `level`) make it no record we read.
+    let record: Record = serde_json::from_str(trimmed).ok()?;
+    let level = [
+        &record.level,
+        &record.severity,
+        &record.levelname,
+        &record.level_name,
+    ]
+    .into_iter()
+    .find_map(|l| l.as_deref())
+    .and_then(super::normalise::level_word);
+    let text = [
+        record.log,
+        record.message,
+        record.msg,
+        record.journal_message,
+        record.text,
+    ]
+    .into_iter()
+    .flatten()
+    .next()?;
+    let text = match text {
+        Cow::Borrowed(t) => Cow::Borrowed(trim_line_end(t)),
+        Cow::Owned(t) => Cow::Owned(trim_line_end(&t).to_string()),
+    };
+    match level {
+        Some(level) if level >= Level::Warning && !text.trim().is_empty() => {
+            Some(Cow::Owned(format!("{}: {text}", level_name(level))))
+        }
+        _ => Some(text),
+    }
+}
+
+fn trim_line_end(text: &str) -> &str {
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    text.strip_suffix('\r').unwrap_or(text)
+}
+
+fn level_name(level: Level) -> &'static str {
+    match level {
+        Level::Debug => "DEBUG",
+        Level::Info => "INFO",
+        Level::Notice => "NOTICE",
+        Level::Warning => "WARNING",
+        Level::Error => "ERROR",
+        Level::Critical => "CRITICAL",
+    }
+}
+
+/// Whether the first line in `head` (the start of a log) is a record.
+pub(crate) fn starts_with_record(head: &[u8]) -> bool {
+    let Some(end) = memchr::memchr(b'\n', head) else {
+        return false;
+    };
+    std::str::from_utf8(&head[..end])
+        .ok()
+        .and_then(record_text)
+        .is_some()
+}
+
+/// Bytes decoded at a time: records are decoded in batches so that the
+/// chunked reader downstream gets large reads.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// A log of JSON records read as the text lines they record. Lines that are
+/// no record pass through as they are, and so do a record of several lines
+/// and a line too long to be one (in pieces, never held whole).
+pub(crate) struct RecordLines<R> {
+    inner: R,
+    line: Vec<u8>,
+    out: Vec<u8>,
+    pos: usize,
+    /// Inside a line too long to decode: pass bytes through to its end.
+    passing: bool,
+    done: bool,
+}
+
+impl<R: BufRead> RecordLines<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        RecordLines {
+            inner,
+            line: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            passing: false,
+            done: false,
+        }
+    }
+
+    /// Decodes lines into `out` until a batch is ready or the input ends.
+    fn refill(&mut self) -> io::Result<()> {
+        self.out.clear();
+        self.pos = 0;
+        while self.out.len() < BATCH_BYTES && !self.done {
+            self.line.clear();
+            let limit = (MAX_LINE_BYTES + 1) as u64;
+            let n = (&mut self.inner)
+                .take(limit)
+                .read_until(b'\n', &mut self.line)?;
+            if n == 0 {
+                self.done = true;
+                break;
+            }
+            let ended = self.line.last() == Some(&b'\n');
+            let cut = !ended && n as u64 == limit;
+            if self.passing || cut {
+                // Part of an over-long line: not a record we decode.
+                self.out.extend_from_slice(&self.line);
+                self.passing = !ended;
+                continue;
+            }
+            let body = &self.line[..self.line.len() - usize::from(ended)];
+            // A record of several lines stays one physical line, for the
+            // normaliser to split: line numbers must stay the file's.
+            match std::str::from_utf8(body).ok().and_then(record_text) {
+                Some(text) if !text.contains('\n') => self.out.extend_from_slice(text.as_bytes()),
+                _ => self.out.extend_from_slice(body),
+            }
+            if ended {
+                self.out.push(b'\n');
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<R: BufRead> Read for RecordLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for RecordLines<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.out.len() {
+            self.refill()?;
+        }
+        Ok(&self.out[self.pos..])
+    }
+
+    fn consume(&mut self, amt: usize) {
+        self.pos = (self.pos + amt).min(self.out.len());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decoded(input: &str) -> String {
+        let mut out = String::new();
+        RecordLines::new(input.as_bytes())
+            .read_to_string(&mut out)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn records_read_as_their_text() {
+        assert_eq!(
+            record_text(r#"{"log":"Widget failed\n","stream":"stderr"}"#).as_deref(),
+            Some("Widget failed")
+        );
+        assert_eq!(
+            record_text(r#"{"level":"error","msg":"no widget store","ts":1.5}"#).as_deref(),
+            Some("ERROR: no widget store")
+        );
+        assert_eq!(
+            record_text(r#"{"MESSAGE":"Widget sync done","PRIORITY":"6"}"#).as_deref(),
+            Some("Widget sync done")
+        );
+        assert_eq!(record_text(r#"{"widgets":3}"#), None);
+        assert_eq!(record_text("Widget failed"), None);
+        assert_eq!(record_text(r#"{"log": 3}"#), None);
+    }
+
+    #[test]
+    fn a_file_of_records_reads_as_a_log() {
+        let input = concat!(
+            r#"{"log":"Loading widgets\n","stream":"stdout"}"#,
+            "\n",
+            "not a record\n",
+            r#"{"log":"  [WidgetException]  \n","stream":"stderr"}"#,
+            "\n",
+            r#"{"log":"two\nlines\n"}"#,
+            "\n",
+            r#"{"log":"no newline at the end","stream":"stderr"}"#,
+        );
+        assert_eq!(
+            decoded(input),
+            "Loading widgets\nnot a record\n  [WidgetException]  \n{\"log\":\"two\\nlines\\n\"}\nno newline at the end"
+        );
+        assert!(starts_with_record(input.as_bytes()));
+        assert!(!starts_with_record(b"not a record\n"));
+    }
+
+    #[test]
+    fn an_over_long_line_passes_through_in_pieces() {
+        let long = format!("{{\"log\":\"{}\"}}", "x".repeat(MAX_LINE_BYTES + 10));
+        let input = format!("{long}\n{}\n", r#"{"log":"after\n"}"#);
+        assert_eq!(decoded(&input), format!("{long}\nafter\n"));
+    }
+}
