@@ -9,6 +9,7 @@ the exit status is 0.
 """
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -291,6 +292,36 @@ def main():
             hit = bool(found) and any(i in failure_case["expect"] for i in found)
             row(f"{label} log: planted failure ranked first",
                 f"{found[0] if found else 'none'}", "in expect", hit)
+
+        # 2b. the same output as a container runtime stores it (Docker's
+        # json-file driver: one JSON record per line), against that text
+        # plain; both must give the same report.
+        docker_target = min(args.size, 128 << 20)
+        plain_c, docker_c = os.path.join(tmp, "container.log"), os.path.join(tmp, "container.json.log")
+        with open(small) as f:
+            small_lines = f.read().splitlines()
+        with open(plain_c, "w") as fp, open(docker_c, "w") as fd:
+            written = 0
+            records = [json.dumps({"log": l + "\n", "stream": "stdout",
+                                   "time": "2024-05-01T10:00:00.000000000Z"}) + "\n" for l in small_lines]
+            plain_block = "\n".join(small_lines) + "\n"
+            docker_block = "".join(records)
+            while written < docker_target:
+                fp.write(plain_block)
+                fd.write(docker_block)
+                written += len(docker_block)
+        docker_b = os.path.getsize(docker_c)
+        log(f"== container log {human_bytes(docker_b)} (Docker json-file) vs the same text plain, {runs_large} runs each")
+        td, tp, _, _ = alternate([TRIAGE, "diagnose", "--rules", rules, docker_c],
+                                 [TRIAGE, "diagnose", "--rules", rules, plain_c], runs_large)
+        md, mp = median(td), median(tp)
+        row(f"Docker log {human_bytes(docker_b)}: triage diagnose (median)",
+            f"{md:.3f} s ({docker_b / md / (1 << 20):.0f} MiB/s)" if md > 0 else f"{md:.3f} s")
+        row("  the same text plain: triage diagnose (median)", f"{mp:.3f} s")
+        reports = [subprocess.run([TRIAGE, "diagnose", "--format", "json", "--rules", rules, p],
+                                  capture_output=True, text=True).stdout for p in (docker_c, plain_c)]
+        row("Docker log: same report as the plain text", "yes" if reports[0] == reports[1] else "no",
+            "same", reports[0] == reports[1])
 
         # 3. memory
         log("== peak RSS (/usr/bin/time -v)")
