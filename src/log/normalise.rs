@@ -84,7 +84,7 @@ impl Normaliser {
     /// Normalises physical line `number` (without its `\n`), appending the
     /// logical lines it completes to `out`.
     pub(crate) fn push(&mut self, number: usize, bytes: &[u8], out: &mut VecDeque<LogLine>) {
-        if is_section_marker(bytes) {
+        if is_runner_bookkeeping(bytes) {
             self.push_piece(number, "", out);
             return;
         }
@@ -172,7 +172,7 @@ pub(crate) enum Blankness {
 /// `]` (bracketed timestamp or monolog's `[] []`), a digit, `Z` or `C` (bare
 /// timestamp). Any other last character survives into the text.
 pub(crate) fn blankness(bytes: &[u8]) -> Blankness {
-    if is_section_marker(bytes) {
+    if is_runner_bookkeeping(bytes) {
         return Blankness::Blank;
     }
     let trimmed = bytes.trim_ascii();
@@ -320,7 +320,7 @@ fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
 /// A CI job log's section marker (`section_start:1714557600:build\r\e[0K`
 /// followed by the runner's own heading) or pipeline step line: the
 /// runner's bookkeeping, not output of the job.
-fn is_section_marker(bytes: &[u8]) -> bool {
+fn is_runner_bookkeeping(bytes: &[u8]) -> bool {
     let rest = bytes
         .strip_prefix(b"section_start:")
         .or_else(|| bytes.strip_prefix(b"section_end:"));

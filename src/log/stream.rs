@@ -24,7 +24,8 @@
 //! - nothing a stack frame starts or ends with (`#0`, `PHP  1.`, `Stack
 //!   trace`, `...:12)` at the end);
 //! - no JSON-escaped newline (`\n`), no visible colour code (`?[`), no
-//!   monolog `[] []` at the end;
+//!   monolog `[] []` at the end, no CI workflow command (`##[`: a step
+//!   header changes how the lines after it read);
 //! - nothing the box assembler acts on: a padded end (two spaces), a title
 //!   (`[Some\Exception]`) or a header (`In X.php line 3:`, a trigger).
 //!
