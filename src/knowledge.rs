@@ -28,9 +28,10 @@ use crate::search::{Buffer, Hit, QueryError, RuleSource, SearchIndex};
 pub const CACHE_FILE: &str = ".triage-cache";
 
 /// The layout of the cache file. Changed whenever `CacheFile` or the index
-/// layout changes, so that a cache from a build of the same version number
-/// with another layout is rebuilt rather than misread.
-const CACHE_FORMAT: u32 = 2;
+/// layout changes, or what the index holds is computed differently (3: the
+/// edition groups), so that a cache from a build of the same version number
+/// is rebuilt rather than misread.
+const CACHE_FORMAT: u32 = 3;
 
 pub struct Knowledge {
     pub rules: Vec<Rule>,

@@ -66,13 +66,18 @@ pub(crate) fn edition_groups(rules: &[Rule], bodies: &[HashSet<u32>]) -> Vec<usi
         .filter(|&((i, j), count)| count >= 2 || joined[i] == joined[j])
         .map(|(pair, _)| pair)
         .collect();
-    // Same titles made only of common words share no rare term.
-    let mut by_key: HashMap<&str, usize> = HashMap::new();
-    for (i, key) in joined.iter().enumerate().filter(|(_, k)| !k.is_empty()) {
-        if let Some(&j) = by_key.get(key.as_str()) {
-            pairs.push((j, i));
-        } else {
-            by_key.insert(key, i);
+    // Same titles made only of common words share no rare term; titles
+    // that differ only in spacing and punctuation ("install/upgrade" exported
+    // as "installorupgrade" next to "install or upgrade") share no term.
+    let spelled: Vec<String> = rules.iter().map(|r| letters_of(&r.title)).collect();
+    for keys in [&joined, &spelled] {
+        let mut by_key: HashMap<&str, usize> = HashMap::new();
+        for (i, key) in keys.iter().enumerate().filter(|(_, k)| !k.is_empty()) {
+            if let Some(&j) = by_key.get(key.as_str()) {
+                pairs.push((j, i));
+            } else {
+                by_key.insert(key, i);
+            }
         }
     }
     pairs.sort_unstable();
@@ -82,7 +87,8 @@ pub(crate) fn edition_groups(rules: &[Rule], bodies: &[HashSet<u32>]) -> Vec<usi
             continue;
         }
         let body = jaccard(&bodies[i], &bodies[j]);
-        let same = strsim::normalized_levenshtein(&joined[i], &joined[j]) >= SAME_TITLE
+        let same = (strsim::normalized_levenshtein(&joined[i], &joined[j]) >= SAME_TITLE
+            || spelled[i] == spelled[j])
             && (body >= SAME_BODY_FOR_SAME_TITLE || bodies[i].is_empty() || bodies[j].is_empty());
         let (overlap, containment) = title_overlap(&keys[i], &keys[j], &idf);
         let similar =
@@ -92,6 +98,16 @@ pub(crate) fn edition_groups(rules: &[Rule], bodies: &[HashSet<u32>]) -> Vec<usi
         }
     }
     (0..rules.len()).map(|i| find(&mut parent, i)).collect()
+}
+
+/// A title's letters and digits, lower-cased: its spelling without
+/// spacing or punctuation.
+fn letters_of(title: &str) -> String {
+    title
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 fn jaccard(a: &HashSet<u32>, b: &HashSet<u32>) -> f64 {
@@ -187,5 +203,30 @@ mod tests {
         assert_eq!(groups[0], groups[1]);
         assert_ne!(groups[0], groups[2]);
         assert_ne!(groups[3], groups[4]);
+    }
+
+    #[test]
+    fn titles_spelled_alike_fold_whatever_their_spacing() {
+        let rules = vec![
+            rule(
+                "2001",
+                "Widget error during installorupgrade",
+                "old/2001.txt",
+            ),
+            rule(
+                "widget-install",
+                "Widget error during install or upgrade",
+                "new/widget-install.md",
+            ),
+            rule(
+                "widget-uninstall",
+                "Widget error during uninstall",
+                "new/widget-uninstall.md",
+            ),
+        ];
+        let body: HashSet<u32> = (0..10).collect();
+        let groups = edition_groups(&rules, &vec![body; rules.len()]);
+        assert_eq!(groups[0], groups[1]);
+        assert_ne!(groups[0], groups[2]);
     }
 }
