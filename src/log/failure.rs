@@ -280,7 +280,7 @@ impl FailureFinder {
             Signal::Strong | Signal::Trace | Signal::Weak | Signal::Detail => {
                 let bare_exit = matches!(signal, Signal::Strong | Signal::Weak)
                     && may_match
-                    && BARE_EXIT.is_match(line.text.trim());
+                    && is_bare_exit(line.text.trim());
                 if bare_exit && self.confirms_current(line) {
                     return;
                 }
@@ -534,11 +534,23 @@ static BARE_EXIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)^(?:error:?\s+)?(?:the\s+)?(?:(?:process|script|command|job|step|task|build|container|shell)\s+)?",
         r"(?:(?:has\s+)?(?:completed|returned|exited|ended|terminated|finished|failed)(?:\s+with)?:?\s+)?",
-        r"(?:an?\s+)?(?:non-?zero\s+)?(?:exit|return)\s+(?:code|status)(?:\s*[:=]?\s*-?\d+)?\s*\.?$",
+        r"(?:an?\s+)?(?:non-?zero\s+)?(?:exit|return)\s+(?:code|status)(?:\s*[:=]?\s*(?P<code>-?\d+))?\s*\.?$",
         r"|(?i)^finished:\s*(?:failure|unstable|aborted)$",
     ))
     .expect("bare exit pattern")
 });
+
+/// Whether `text` only states an exit status, a consequence of the failure
+/// before it. A status of 128 or more means a signal killed the process
+/// (137: often for memory), which is news of its own.
+fn is_bare_exit(text: &str) -> bool {
+    let Some(caps) = BARE_EXIT.captures(text) else {
+        return false;
+    };
+    caps.name("code")
+        .and_then(|c| c.as_str().parse::<i64>().ok())
+        .is_none_or(|code| (0..128).contains(&code))
+}
 
 /// `error:` in the middle of a message: strong unless the line is a warning.
 static ERROR_WORD: LazyLock<Regex> = LazyLock::new(|| {
@@ -868,6 +880,12 @@ mod tests {
             assert_eq!(errors, ["Fatal error: widget store is gone"], "{exit}");
             assert!(failure.lines.iter().all(|l| l.number <= 12), "{exit}");
         }
+        // A process killed by a signal says something of its own.
+        let input = format!("Fatal error: widget store is gone\n{filler}##[error]Process completed with exit code 137.\n");
+        assert_eq!(
+            error_texts(&input),
+            ["Process completed with exit code 137."]
+        );
         // A run that succeeded after a warning is not failed by a status
         // line of its own.
         let input = "Fatal error: widget store is gone\nRetrying\nWidgets loaded successfully\n##[error]Process completed with exit code 1.\n";
