@@ -237,6 +237,17 @@ fn assemble(
         if shown_groups.contains(&key) {
             continue;
         }
+        // Built only for what is shown: a finding copies the article's
+        // texts and looks up its editions.
+        let diagnosis = c.confidence >= Confidence::Medium;
+        let shown = if diagnosis {
+            diagnoses.len() < top
+        } else {
+            related.len() + diagnoses.len() < top.max(3)
+        };
+        if !shown {
+            continue;
+        }
         let finding = Finding {
             id: rule.id.clone(),
             title: rule.title.clone(),
@@ -254,15 +265,12 @@ fn assemble(
                 .map(|r| engine.rules[r].id.clone())
                 .collect(),
         };
-        if c.confidence >= Confidence::Medium {
-            if diagnoses.len() < top {
-                diagnoses.push(finding);
-                shown_groups.push(key);
-            }
-        } else if related.len() + diagnoses.len() < top.max(3) {
+        if diagnosis {
+            diagnoses.push(finding);
+        } else {
             related.push(finding);
-            shown_groups.push(key);
         }
+        shown_groups.push(key);
     }
     Diagnosis {
         diagnoses,

@@ -42,12 +42,8 @@ pub struct Candidate {
     /// The strongest full match: a pattern's line, or a quoted block's best
     /// line scaled by how much of the block the log reproduces.
     pub strongest: f64,
-    /// Signature evidence (best block, with diminishing returns), uncapped.
-    pub signature: f64,
     /// Error-code evidence.
     pub code: f64,
-    /// Text similarity in `[0, 1]`.
-    pub similarity: f64,
     pub evidence: Vec<EvidenceLine>,
 }
 
@@ -356,9 +352,7 @@ impl Matcher {
                 score,
                 confidence: Confidence::Low,
                 strongest: best_full[r],
-                signature: s,
                 code: code_scores[r],
-                similarity: sim[r],
                 evidence: std::mem::take(&mut evidence[r]),
             });
         }
