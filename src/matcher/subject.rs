@@ -24,12 +24,22 @@ pub struct Subjects {
 
 impl Subjects {
     pub fn new(rules: &[Rule]) -> Subjects {
+        let titles: Vec<Vec<String>> = rules
+            .iter()
+            .map(|rule| {
+                let mut own = terms(&rule.title);
+                own.sort_unstable();
+                own.dedup();
+                own
+            })
+            .collect();
         // Rarity over titles and descriptions: a term every description
         // uses is not what sets an article apart.
         let mut df: HashMap<String, usize> = HashMap::new();
-        for rule in rules {
-            let seen: HashSet<String> = terms(&rule.title)
-                .into_iter()
+        for (rule, title) in rules.iter().zip(&titles) {
+            let seen: HashSet<String> = title
+                .iter()
+                .cloned()
                 .chain(terms(&rule.description))
                 .collect();
             for t in seen {
@@ -37,12 +47,9 @@ impl Subjects {
             }
         }
         let n = rules.len().max(1) as f64;
-        let per_rule = rules
-            .iter()
-            .map(|rule| {
-                let mut own: Vec<String> = terms(&rule.title);
-                own.sort_unstable();
-                own.dedup();
+        let per_rule = titles
+            .into_iter()
+            .map(|own| {
                 own.into_iter()
                     .map(|t| {
                         let idf = (n / df.get(&t).copied().unwrap_or(1) as f64).ln();
