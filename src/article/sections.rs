@@ -575,19 +575,17 @@ impl Walker {
         let intro_spans = std::mem::take(&mut self.intro_spans);
         if !self.explicit_issue {
             self.error_spans(&intro_spans);
+            for text in std::mem::take(&mut self.candidates) {
+                if looks_like_error(&text) {
+                    self.quoted.push(text);
+                }
+            }
         } else if self.quoted.is_empty() {
             let messages: Vec<String> = intro_spans
                 .into_iter()
                 .filter(|s| s.split_whitespace().count() >= 3)
                 .collect();
             self.error_spans(&messages);
-        }
-        if !self.explicit_issue {
-            for text in std::mem::take(&mut self.candidates) {
-                if looks_like_error(&text) {
-                    self.quoted.push(text);
-                }
-            }
         }
         let mut issue_text = self.issue.join(" ");
         if issue_text.is_empty() {

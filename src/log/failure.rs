@@ -281,7 +281,7 @@ impl FailureFinder {
                 let bare_exit = matches!(signal, Signal::Strong | Signal::Weak)
                     && may_match
                     && is_bare_exit(line.text.trim());
-                if bare_exit && self.confirms_current(line) {
+                if bare_exit && self.confirms_current() {
                     return;
                 }
                 let fresh = self.failure(line, signal);
@@ -361,7 +361,7 @@ impl FailureFinder {
     /// own error) confirms the failure still open; it is not a failure of its
     /// own, which as the later one would outweigh the error that caused it.
     /// Whether there was such a failure to confirm.
-    fn confirms_current(&mut self, line: &LogLine) -> bool {
+    fn confirms_current(&mut self) -> bool {
         let Some(cluster) = self.current.as_mut() else {
             return false;
         };
@@ -370,7 +370,6 @@ impl FailureFinder {
         }
         cluster.strong = true;
         self.shadowed = None;
-        self.last_number = self.last_number.max(line.number);
         true
     }
 

@@ -546,11 +546,10 @@ fn parse_prefix(line: &str) -> Prefix<'_> {
     if stripped {
         prefix.rest = rest;
     }
-    let candidate = rest;
 
     // The stamp's own separator is gone; more space is the line's own
     // indentation (a console box), kept in `rest` unless a level follows.
-    let candidate = candidate.trim_start();
+    let candidate = rest.trim_start();
     if !may_start_with_level(candidate) {
         return prefix;
     }
