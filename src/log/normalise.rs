@@ -85,7 +85,7 @@ impl Normaliser {
     /// logical lines it completes to `out`.
     pub(crate) fn push(&mut self, number: usize, bytes: &[u8], out: &mut VecDeque<LogLine>) {
         if is_runner_bookkeeping(bytes) {
-            self.push_piece(number, "", out);
+            self.push_blank(number, out);
             return;
         }
         let cleaned = clean_physical(bytes);
@@ -116,7 +116,7 @@ impl Normaliser {
         }
         if self.step_header_left > 0 || prefix.annotation == Some("endgroup") {
             self.step_header_left = self.step_header_left.saturating_sub(1);
-            out.push_back(make_line(number, "", None, None, None));
+            self.push_blank(number, out);
             return;
         }
         self.boxes.push(
@@ -126,6 +126,21 @@ impl Normaliser {
                 structured: prefix.structured,
                 code: prefix.code,
                 rest: prefix.rest,
+            },
+            out,
+        );
+    }
+
+    /// A line that reads as blank (runner bookkeeping): like an empty line,
+    /// it ends a box open before it.
+    fn push_blank(&mut self, number: usize, out: &mut VecDeque<LogLine>) {
+        self.boxes.push(
+            Piece {
+                number,
+                platform: None,
+                structured: None,
+                code: None,
+                rest: "",
             },
             out,
         );
@@ -1321,6 +1336,28 @@ mod tests {
         let got = parse("section_start:1714557600:build\r\x1b[0KRunning the build\nWidget failed\nsection_end:1714557601:build\r\x1b[0K\n");
         let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(texts, ["", "Widget failed", ""]);
+    }
+
+    #[test]
+    fn a_step_header_ends_the_box_before_it() {
+        let log = "In Widget.php line 3:\n                          \n\
+                   \x20 [WidgetException]       \n\
+                   \x20 widget store is gone    \n\
+                   ##[group]Run next.sh\n##[endgroup]\n\
+                   \x20 next step output here   \n";
+        let got: Vec<(usize, String)> = parse(log)
+            .into_iter()
+            .filter(|l| !l.is_blank())
+            .map(|l| (l.number, l.text))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, "In Widget.php line 3:".to_string()),
+                (3, "[WidgetException] widget store is gone".to_string()),
+                (7, "next step output here".to_string()),
+            ]
+        );
     }
 
     #[test]
