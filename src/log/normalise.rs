@@ -333,15 +333,83 @@ fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
 }
 
 /// A CI job log's section marker (`section_start:1714557600:build\r\e[0K`
-/// followed by the runner's own heading) or pipeline step line: the
-/// runner's bookkeeping, not output of the job.
+/// followed by the runner's own heading), pipeline step line, or a line the
+/// runner prints about itself before and after the job (see
+/// [`RUNNER_CHATTER`]): the runner's bookkeeping, not output of the job.
 fn is_runner_bookkeeping(bytes: &[u8]) -> bool {
+    let bytes = after_iso_stamp(bytes);
     let rest = bytes
         .strip_prefix(b"section_start:")
         .or_else(|| bytes.strip_prefix(b"section_end:"));
     rest.is_some_and(|r| r.first().is_some_and(u8::is_ascii_digit))
         // A pipeline's own step lines (`[Pipeline] sh`, `[Pipeline] }`).
         || bytes.starts_with(b"[Pipeline] ")
+        || RUNNER_CHATTER.iter().any(|start| bytes.starts_with(start))
+        || is_runner_placement(bytes)
+}
+
+/// How CI runners open and close a job, word for word (Jenkins, GitLab
+/// runner, GitHub Actions). Their words ("user admin", "Git repository",
+/// "deploy") are not the job's: read as context they pull in articles about
+/// admin users or repositories. Only lines no tool's own output starts
+/// with; exit statuses stay, as they confirm the failure.
+const RUNNER_CHATTER: &[&[u8]] = &[
+    // Jenkins
+    b"Started by user ",
+    b"Started by timer",
+    b"Started by upstream project ",
+    b"Started by an SCM change",
+    b"Started by GitHub push ",
+    b"Started by remote host ",
+    b"Obtained Jenkinsfile from ",
+    b"Checking out Revision ",
+    b"Finished: SUCCESS",
+    // GitLab runner
+    b"Running with gitlab-runner ",
+    b"Preparing the \"",
+    b"Preparing environment",
+    b"Getting source from Git repository",
+    b"Fetching changes with git depth set to ",
+    b"Skipping Git submodules setup",
+    b"Executing \"step_script\" stage of the job script",
+    b"Executing \"after_script\" stage of the job script",
+    b"Cleaning up project directory and file based variables",
+    b"Cleaning up file based variables",
+    b"Job succeeded",
+    // GitHub Actions
+    b"Current runner version: '",
+    b"Post job cleanup.",
+    b"Cleaning up orphan processes",
+];
+
+/// Where a runner placed the job: `Running on agent-1 in
+/// /var/lib/jenkins/workspace/deploy` (Jenkins), `Running on runner-x via
+/// host...` (GitLab).
+fn is_runner_placement(bytes: &[u8]) -> bool {
+    let Some(rest) = bytes.strip_prefix(b"Running on ") else {
+        return false;
+    };
+    let Some(space) = rest.iter().position(|&b| b == b' ') else {
+        return false;
+    };
+    let after = &rest[space..];
+    after.starts_with(b" in /") || after.starts_with(b" via ")
+}
+
+/// `bytes` after a leading ISO 8601 UTC timestamp (`2024-05-01T10:00:00.1234567Z `),
+/// as CI runners put before each line of a downloaded log.
+fn after_iso_stamp(bytes: &[u8]) -> &[u8] {
+    let is_stamp = bytes.len() > 20
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[10] == b'T';
+    if !is_stamp {
+        return bytes;
+    }
+    match bytes.iter().position(|&b| b == b' ') {
+        Some(space) if bytes[space - 1] == b'Z' => &bytes[space + 1..],
+        _ => bytes,
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1368,7 +1436,11 @@ mod tests {
                    2024-05-01T10:00:00Z ##[endgroup]\n\
                    2024-05-01T10:00:01Z Building widgets\n\
                    2024-05-01T10:00:02Z ##[error]Widget build failed\n\
-                   [Pipeline] sh\n";
+                   [Pipeline] sh\n\
+                   Started by user admin\n\
+                   Running on agent-1 in /var/lib/ci/workspace/widgets\n\
+                   2024-05-01T10:00:03.1234567Z Post job cleanup.\n\
+                   Running on empty\n";
         let got = parse(log);
         let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
         assert_eq!(
@@ -1380,7 +1452,11 @@ mod tests {
                 "",
                 "Building widgets",
                 "Widget build failed",
-                ""
+                "",
+                "",
+                "",
+                "",
+                "Running on empty"
             ]
         );
         assert_eq!(got[5].level, Some(Level::Error));
