@@ -341,6 +341,8 @@ impl FailureFinder {
             .rev()
             .take(WEAK_TAIL)
             .map(|held| held.clone().into_line())
+            // The process's words come after the command that started it.
+            .take_while(|line| !is_command_echo(&line.text))
             .collect();
         // A refusal is often one message wrapped over a few lines.
         if !last_words.iter().any(|line| ADVICE.is_match(&line.text)) {
@@ -538,6 +540,18 @@ static BARE_EXIT: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("bare exit pattern")
 });
+
+/// A shell's echo of the command it runs: `+ ./deploy.sh` (`set -x`, one
+/// `+` per level of nesting) or a prompt (`$ bin/console build`).
+fn is_command_echo(text: &str) -> bool {
+    let traced = text.trim_start_matches('+');
+    let rest = if traced.len() < text.len() {
+        traced.strip_prefix(' ')
+    } else {
+        text.strip_prefix("$ ")
+    };
+    rest.is_some_and(|r| r.starts_with(|c: char| !c.is_whitespace()))
+}
 
 /// Whether `text` only states an exit status, a consequence of the failure
 /// before it. A status of 128 or more means a signal killed the process
@@ -915,6 +929,26 @@ mod tests {
             error_texts("Checking the runtime\nProcess completed with exit code 3.\n"),
             ["Process completed with exit code 3."]
         );
+    }
+
+    #[test]
+    fn the_last_words_stop_at_the_command_that_ran() {
+        for echo in ["+ ./build.sh", "++ ./build.sh --all", "$ ./build.sh"] {
+            let input = format!(
+                "Loading widgets\n{echo}\nWidgets needs runtime 7.1 or later. Please upgrade.\n\
+                 script returned exit code 1\n"
+            );
+            assert_eq!(
+                error_texts(&input),
+                ["Widgets needs runtime 7.1 or later. Please upgrade."],
+                "{echo}"
+            );
+        }
+        // A sum or a price is not an echo.
+        assert!(!is_command_echo("+1 widget"));
+        assert!(!is_command_echo("$5 per widget"));
+        assert!(!is_command_echo("+ "));
+        assert!(is_command_echo("+ ./build.sh"));
     }
 
     #[test]
