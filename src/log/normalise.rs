@@ -337,7 +337,7 @@ fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
 /// runner prints about itself before and after the job (see
 /// [`RUNNER_CHATTER`]): the runner's bookkeeping, not output of the job.
 fn is_runner_bookkeeping(bytes: &[u8]) -> bool {
-    let bytes = after_iso_stamp(bytes);
+    let bytes = after_timestamp(bytes);
     let rest = bytes
         .strip_prefix(b"section_start:")
         .or_else(|| bytes.strip_prefix(b"section_end:"));
@@ -396,20 +396,31 @@ fn is_runner_placement(bytes: &[u8]) -> bool {
     after.starts_with(b" in /") || after.starts_with(b" via ")
 }
 
-/// `bytes` after a leading ISO 8601 UTC timestamp (`2024-05-01T10:00:00.1234567Z `),
-/// as CI runners put before each line of a downloaded log.
-fn after_iso_stamp(bytes: &[u8]) -> &[u8] {
-    let is_stamp = bytes.len() > 20
-        && bytes[..4].iter().all(u8::is_ascii_digit)
-        && bytes[4] == b'-'
-        && bytes[10] == b'T';
-    if !is_stamp {
+/// `bytes` after a leading timestamp, as CI runners put before each line:
+/// `2024-05-01T10:00:00.1234567Z ` (a downloaded job log),
+/// `[2024-05-01T10:00:00.123Z] ` or `10:00:00  ` (a pipeline's timestamper).
+fn after_timestamp(bytes: &[u8]) -> &[u8] {
+    let open = bytes.first() == Some(&b'[');
+    let body = &bytes[usize::from(open)..];
+    let len = body
+        .iter()
+        .take_while(|b| b.is_ascii_digit() || b":.-TZ+".contains(b))
+        .count();
+    let stamp = &body[..len];
+    if len < 8 || !stamp[0].is_ascii_digit() || !stamp.contains(&b':') {
         return bytes;
     }
-    match bytes.iter().position(|&b| b == b' ') {
-        Some(space) if bytes[space - 1] == b'Z' => &bytes[space + 1..],
-        _ => bytes,
+    let mut rest = &body[len..];
+    if open {
+        match rest.strip_prefix(b"]") {
+            Some(r) => rest = r,
+            None => return bytes,
+        }
     }
+    if rest.first() != Some(&b' ') {
+        return bytes;
+    }
+    rest.trim_ascii_start()
 }
 
 // ---------------------------------------------------------------------------
@@ -1440,6 +1451,8 @@ mod tests {
                    Started by user admin\n\
                    Running on agent-1 in /var/lib/ci/workspace/widgets\n\
                    2024-05-01T10:00:03.1234567Z Post job cleanup.\n\
+                   [2024-05-01T10:00:04.123Z] Started by timer\n\
+                   10:00:05  Running on agent-1 in /var/lib/ci/workspace/widgets\n\
                    Running on empty\n";
         let got = parse(log);
         let texts: Vec<&str> = got.iter().map(|l| l.text.as_str()).collect();
@@ -1452,6 +1465,8 @@ mod tests {
                 "",
                 "Building widgets",
                 "Widget build failed",
+                "",
+                "",
                 "",
                 "",
                 "",

@@ -1179,7 +1179,20 @@ mod tests {
             ),
             (
                 "pipeline",
-                format!("[Pipeline] sh\n+ ./deploy.sh\n{log}\n[Pipeline] }}\nERROR: script returned exit code 1\nFinished: FAILURE\n"),
+                format!(
+                    "Started by user admin\nRunning on agent-1 in /var/lib/ci/workspace/deploy\n\
+                     [Pipeline] sh\n+ ./deploy.sh\n{log}\n[Pipeline] }}\n\
+                     ERROR: script returned exit code 1\nFinished: FAILURE\n"
+                ),
+            ),
+            (
+                "timestamped pipeline",
+                format!(
+                    "[2024-05-01T10:00:00.123Z] Started by user admin\n\
+                     10:00:01  Running on agent-1 in /var/lib/ci/workspace/deploy\n{}\n\
+                     10:00:02  Finished: FAILURE\n",
+                    each(&|l| format!("10:00:01  {l}"))
+                ),
             ),
         ]
     }
