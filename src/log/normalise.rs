@@ -337,7 +337,19 @@ fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
 /// runner prints about itself before and after the job (see
 /// [`RUNNER_CHATTER`]): the runner's bookkeeping, not output of the job.
 fn is_runner_bookkeeping(bytes: &[u8]) -> bool {
-    let bytes = after_timestamp(bytes);
+    // Called on many lines of a long log: most are ruled out by their
+    // first byte.
+    let first = |b: &[u8]| b.first().map_or(0, |&c| c);
+    let bytes = match first(bytes) {
+        b'[' | b'0'..=b'9' => after_timestamp(bytes),
+        _ => bytes,
+    };
+    if !matches!(
+        first(bytes),
+        b's' | b'[' | b'S' | b'O' | b'C' | b'F' | b'R' | b'P' | b'G' | b'E' | b'J'
+    ) {
+        return false;
+    }
     let rest = bytes
         .strip_prefix(b"section_start:")
         .or_else(|| bytes.strip_prefix(b"section_end:"));
@@ -1490,6 +1502,21 @@ mod tests {
             texts(&cut).last().map(String::as_str),
             Some("Fatal error: widget store is gone")
         );
+    }
+
+    #[test]
+    fn every_runner_chatter_line_reads_as_blank() {
+        for start in RUNNER_CHATTER {
+            let line = [start, &b" 42"[..]].concat();
+            assert!(is_runner_bookkeeping(&line), "{}", line.escape_ascii());
+            let stamped = [&b"10:00:00  "[..], &line].concat();
+            assert!(
+                is_runner_bookkeeping(&stamped),
+                "{}",
+                stamped.escape_ascii()
+            );
+        }
+        assert!(!is_runner_bookkeeping(b"Starting the widget build"));
     }
 
     #[test]
