@@ -65,9 +65,21 @@ static SUBSTITUTIONS: LazyLock<Vec<Substitution>> = LazyLock::new(|| {
         sub(r#""[^"\n]{1,120}""#, "\"<*>\""),
         sub(r"‘[^’\n]{1,120}’", "‘<*>’"),
         sub(r"“[^”\n]{1,120}”", "“<*>”"),
-        // File-system paths: two or more segments, or rooted.
-        sub(r"(?:~|\.{1,2})?/[\w.@%+~-]+(?:/[\w.@%+~<>*-]*)*", WILDCARD),
+        // File-system paths: two or more segments, or rooted. Two segments
+        // that are not a path are a name: a Composer package
+        // (`magento/extension-b2b`, lower-case by Composer's rules) names
+        // what the message is about. A capitalised one (`Magento/luma`, a
+        // theme) keeps only its vendor.
+        sub(r"(?:~|\.{1,2})?/[\w.@%+~-]+(?:/[\w.@%+~<>*-]*)+", WILDCARD),
+        sub(r"(^|[^\w.@%+~-])(?:~|\.{1,2})?/[\w.@%+~-]+", "${1}<*>"),
+        sub(r"\b([A-Z][\w-]*)/[\w.@%+~-]+\b", "${1}<*>"),
         sub(r"\b[\w.@-]+(?:/[\w.@-]+){2,}/?", WILDCARD),
+        // Two segments ending in a file name (`Modifier/Inventory.php`,
+        // `var/.deploy_is_failed`).
+        sub(
+            r"\b[\w.@-]+/(?:\.[\w-]+|[\w@-]+\.[A-Za-z][A-Za-z0-9]{0,4}\b)",
+            WILDCARD,
+        ),
         // Hosts with ports, IP addresses.
         sub(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", WILDCARD),
         sub(r"\b[\w.-]+:\d{2,5}\b", WILDCARD),
@@ -221,6 +233,45 @@ mod tests {
             template("[Vendor\\Framework\\Exception\\LocalizedException] Area code is not set")
                 .as_deref(),
             Some("[Vendor\\Framework\\Exception\\LocalizedException] Area code is not set")
+        );
+    }
+
+    #[test]
+    fn package_names_stay_literal_paths_do_not() {
+        // A package's name is what a dependency error is about.
+        assert_eq!(
+            template("- Root composer.json requires acme/widget-pro 2.1.0 -> satisfiable by acme/widget-pro[2.1.0].").as_deref(),
+            Some("Root composer.json requires acme/widget-pro <*> -> satisfiable by acme/widget-pro[<*>].")
+        );
+        assert_eq!(
+            template("Could not open input file: bin/acme").as_deref(),
+            Some("Could not open input file: bin/acme")
+        );
+        // Paths, rooted or of several segments, and files are the shop's own.
+        for (line, expected) in [
+            (
+                "Cannot read /srv/shop/app/etc/env.php now",
+                "Cannot read <*> now",
+            ),
+            ("Cannot read app/etc/env.php now", "Cannot read app<*> now"),
+            (
+                "Cannot read Widget/Model.php now",
+                "Cannot read Widget<*> now",
+            ),
+            ("Set flag: widgets/.build_is_failed", "Set flag: <*>"),
+            ("Cannot write /tmp now", "Cannot write <*> now"),
+        ] {
+            let got = template(line);
+            if expected.chars().filter(char::is_ascii_alphabetic).count() >= MIN_LITERAL_LETTERS {
+                assert_eq!(got.as_deref(), Some(expected), "{line}");
+            } else {
+                assert_eq!(got, None, "{line}");
+            }
+        }
+        // A capitalised pair (a theme) keeps its vendor only, as before.
+        assert_eq!(
+            template("Deploying theme Acme/bright to the storefront").as_deref(),
+            Some("Deploying theme Acme<*> to the storefront")
         );
     }
 
