@@ -302,6 +302,37 @@ mod tests {
     }
 
     #[test]
+    fn a_quote_without_the_line_naming_its_subject_is_no_diagnosis() {
+        let mut widget = rule(
+            "widget-pro-install-fails",
+            "Widget Pro 2 installation fails",
+            "Installing Widget Pro 2 fails with a dependency error.",
+        );
+        widget.rule.signatures = vec![[
+            "Your requirements could not be resolved to an installable set of packages.",
+            "Root composer.json requires acme/widget-pro <*> -> satisfiable by acme/widget-pro[<*>].",
+            "Installation failed, reverting <*> and <*> to their original content.",
+        ]
+        .join("\n")];
+        let engine = Engine::new(vec![widget]).unwrap();
+        let log = |package: &str| {
+            format!(
+                "Your requirements could not be resolved to an installable set of packages.\n\
+                 \x20 Problem 1\n\
+                 \x20   - Root composer.json requires {package} 2.0.0 -> satisfiable by {package}[2.0.0].\n\
+                 Installation failed, reverting ./composer.json and ./composer.lock to their original content.\n"
+            )
+        };
+        let named = diagnose(&engine, log("acme/widget-pro").as_bytes(), 3).unwrap();
+        assert_eq!(named.diagnoses.len(), 1, "{named:?}");
+        // Another package failing the same way: the article may be related,
+        // but it is not the answer.
+        let other = diagnose(&engine, log("acme/gadget-lite").as_bytes(), 3).unwrap();
+        assert!(other.diagnoses.is_empty(), "{other:?}");
+        assert_eq!(other.related.len(), 1);
+    }
+
+    #[test]
     fn steps_the_run_got_past_do_not_pick_the_article() {
         let engine = Engine::new(vec![
             rule(

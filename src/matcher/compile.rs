@@ -5,7 +5,7 @@
 //! only lines that contain some signature's anchor pay for a regex check.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{LazyLock, OnceLock};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
@@ -57,6 +57,10 @@ pub struct Check {
     pub specificity: f64,
     /// Whether the literal text reads as an error (not a command or a query).
     pub errorish: bool,
+    /// Whether the line names a thing (a package, class, module or file)
+    /// that the article's title speaks of: `magento/extension-b2b` in a
+    /// quote under "B2B 1.4.0 installation fails". See [`Compiled::identified`].
+    pub identity: bool,
 }
 
 impl Check {
@@ -226,11 +230,33 @@ pub struct Compiled {
     pub codes: HashMap<String, Vec<usize>>,
     /// (rule, signature index) -> total specificity of its lines.
     pub block_weight: HashMap<(usize, usize), f64>,
+    /// Quoted blocks with an identity line (see [`Check::identity`]).
+    pub identified: std::collections::HashSet<(usize, usize)>,
+}
+
+/// A name in a message: a package (`vendor/name`), a namespace or class
+/// (`Vendor\\Module`, `Class::method`, `CamelCase`), a module
+/// (`Vendor_Module`), a file path.
+static NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\w.-]*(?:[/\\]|::)[\w./\\:-]*|\w*[a-z][A-Z]\w*|\w+_\w+")
+        .expect("static name regex")
+});
+
+/// Whether `line` names something the title speaks of. Generic lines of a
+/// tool's output ("Your requirements could not be resolved ...") name
+/// nothing; the line naming the package or module the article is about is
+/// what makes the quote this article's rather than any run of the tool.
+fn names_the_subject(line: &str, title: &[String]) -> bool {
+    NAME.find_iter(&line.replace(WILDCARD, " "))
+        // `WidgetRegistry` speaks of a widget too.
+        .flat_map(|name| crate::text::terms(&crate::search::with_identifier_parts(name.as_str())))
+        .any(|term| title.contains(&term))
 }
 
 pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
     let mut checks = Vec::new();
     for (r, rule) in rules.iter().enumerate() {
+        let title: Vec<String> = crate::text::terms(&rule.title);
         for (i, sig) in rule.signatures.iter().enumerate() {
             for line in sig.lines().filter(|l| !l.trim().is_empty()) {
                 let source = template_regex(line.trim());
@@ -242,6 +268,7 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
                     regex: OnceLock::new(),
                     source,
                     errorish: is_errorish(line),
+                    identity: names_the_subject(line, &title),
                     words,
                     specificity: 0.0,
                 });
@@ -273,6 +300,7 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
                     source,
                     // A curator wrote it on purpose: trust it as a symptom.
                     errorish: true,
+                    identity: false,
                     words,
                     specificity: 0.0,
                 });
@@ -385,7 +413,13 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
     for c in checks.iter().filter(|c| c.kind == SourceKind::Signature) {
         *block_weight.entry((c.rule, c.index)).or_default() += c.specificity;
     }
+    let identified = checks
+        .iter()
+        .filter(|c| c.kind == SourceKind::Signature && c.identity)
+        .map(|c| (c.rule, c.index))
+        .collect();
     Ok(Compiled {
+        identified,
         block_weight,
         checks,
         anchors,
@@ -399,6 +433,26 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_naming_the_title_subject_is_an_identity_line() {
+        let title = crate::text::terms("Widget Pro 2 installation fails");
+        for line in [
+            "Root composer.json requires acme/widget-pro <*>",
+            "Unable to apply data patch Acme\\Widget\\Setup\\Patch for module Acme_Widget",
+            "Call to WidgetRegistry::load() failed",
+        ] {
+            assert!(names_the_subject(line, &title), "{line}");
+        }
+        for line in [
+            // The tool's own words, even those the title uses.
+            "Installation failed, reverting <*> and <*> to their original content.",
+            // A name, but of something else.
+            "Root composer.json requires acme/gadget-lite <*>",
+        ] {
+            assert!(!names_the_subject(line, &title), "{line}");
+        }
+    }
 
     #[test]
     fn template_regex_matches_other_installation() {

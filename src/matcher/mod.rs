@@ -262,6 +262,8 @@ impl Matcher {
         // Per quoted block: its best line, scaled by how much of the block
         // (by specificity) the log reproduces.
         let mut blocks: HashMap<(usize, usize), (f64, f64, f64)> = HashMap::new();
+        // Blocks whose identity line the log reproduces in full.
+        let mut identity_found: HashSet<(usize, usize)> = HashSet::new();
         for (&ci, &score) in &line_scores {
             let check = &c.checks[ci];
             if check.kind != SourceKind::Signature {
@@ -275,6 +277,9 @@ impl Matcher {
             entry.0 = entry.0.max(score);
             entry.1 += check.specificity * (score / check.specificity.max(1e-9)).min(1.0);
             entry.2 = entry.2.max(full_scores.get(&ci).copied().unwrap_or(0.0));
+            if check.identity && full_scores.contains_key(&ci) {
+                identity_found.insert((check.rule, check.index));
+            }
         }
         for (&(rule, index), &(best, found, full)) in &blocks {
             let total = c.block_weight.get(&(rule, index)).copied().unwrap_or(0.0);
@@ -286,6 +291,16 @@ impl Matcher {
             let k = weights::BLOCK_FLOOR;
             let share = k + (1.0 - k) * coverage;
             sig_scores[rule].push(best.min(weights::LINE_CAP) * share);
+            // The log reproduces the tool's generic lines of the quote but
+            // not the one naming what the article is about: the same tool
+            // failing over something else. It may rank, not diagnose.
+            let anonymous =
+                c.identified.contains(&(rule, index)) && !identity_found.contains(&(rule, index));
+            let full = if anonymous {
+                full.min(weights::ANONYMOUS_FULL)
+            } else {
+                full
+            };
             best_full[rule] = best_full[rule].max(full * share);
         }
 
@@ -378,6 +393,9 @@ mod weights {
     /// Share of the signature evidence that depends on the failure
     /// mentioning the article's subject.
     pub const SUBJECT: f64 = 0.5;
+    /// Most a quoted block counts towards a diagnosis when its identity
+    /// line is not in the log: under `calibration::MEDIUM_LINE`.
+    pub const ANONYMOUS_FULL: f64 = 0.3;
 }
 
 /// Thresholds of [`calibrate`], chosen on labelled cases (`triage eval`):

@@ -62,9 +62,9 @@ use serde::Serialize;
 use crate::rulebook::Rule;
 use crate::text::{is_stop_word, words};
 
+pub(crate) use analysis::with_identifier_parts;
 use analysis::{
-    content_bigrams, longest_common_run, phrase_tokens, term_id, with_identifier_parts,
-    PhraseToken, StemCache, BREAK,
+    content_bigrams, longest_common_run, phrase_tokens, term_id, PhraseToken, StemCache, BREAK,
 };
 use equivalents::Equivalents;
 use fuzzy::{Lookup, Vocabulary};
