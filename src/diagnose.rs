@@ -248,21 +248,20 @@ fn assemble(
         if !shown {
             continue;
         }
+        let editions = engine.index.other_editions(c.rule);
         let finding = Finding {
             id: rule.id.clone(),
             title: rule.title.clone(),
             source: rule.source.clone(),
-            link: rule.link.clone(),
+            link: crate::rulebook::rule::article_link(&engine.rules, c.rule, &editions).to_string(),
             confidence: c.confidence,
             score: (c.score * 1000.0).round() / 1000.0,
             evidence: c.evidence,
             cause: rule.cause.clone(),
             steps: rule.steps.clone(),
-            also: engine
-                .index
-                .other_editions(c.rule)
-                .into_iter()
-                .map(|r| engine.rules[r].id.clone())
+            also: editions
+                .iter()
+                .map(|&r| engine.rules[r].id.clone())
                 .collect(),
         };
         if diagnosis {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{styled, DIM, HEADING, LINK, MATCH};
-use crate::rulebook::rule::Rule;
+use crate::rulebook::rule::{article_link, Rule};
 use crate::search::Hit;
 
 /// One result in the JSON contract of `triage search --format json`.
@@ -33,7 +33,7 @@ pub fn json(rules: &[Rule], hits: &[Hit]) -> String {
                 id: &r.id,
                 title: &r.title,
                 source: &r.source,
-                link: &r.link,
+                link: article_link(rules, h.rule, &h.also),
                 score: (h.score * 1000.0).round() / 1000.0,
                 snippet: &h.snippet,
                 also: h.also.iter().map(|&a| rules[a].id.as_str()).collect(),
@@ -73,8 +73,9 @@ pub fn text(rules: &[Rule], hits: &[Hit]) -> String {
         if !h.snippet.is_empty() {
             out.push_str(&format!("    {}\n", highlighted(h)));
         }
-        if !r.link.is_empty() {
-            out.push_str(&format!("    {}\n", styled(LINK, &r.link)));
+        let link = article_link(rules, h.rule, &h.also);
+        if !link.is_empty() {
+            out.push_str(&format!("    {}\n", styled(LINK, link)));
         }
         if !h.also.is_empty() {
             let also: Vec<&str> = h.also.iter().map(|&a| rules[a].id.as_str()).collect();

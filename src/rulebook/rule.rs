@@ -75,6 +75,18 @@ pub struct Issue {
     pub actual: String,
 }
 
+/// Where to read the article of `rule`: its own link, else the link of one
+/// of its other `editions` (a knowledge-base edition often carries none,
+/// while the help-center edition of the same article does).
+pub fn article_link<'r>(rules: &'r [Rule], rule: usize, editions: &[usize]) -> &'r str {
+    std::iter::once(rule)
+        .chain(editions.iter().copied())
+        .filter_map(|r| rules.get(r))
+        .map(|r| r.link.as_str())
+        .find(|link| !link.is_empty())
+        .unwrap_or("")
+}
+
 impl Issue {
     pub fn is_empty(&self) -> bool {
         self.text.is_empty()
@@ -109,3 +121,25 @@ impl Examples {
 
 /// The wildcard that stands for a variable part inside a signature template.
 pub const WILDCARD: &str = "<*>";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edition_without_a_link_borrows_its_twin_s() {
+        let rule = |id: &str, link: &str| Rule {
+            id: id.to_string(),
+            link: link.to_string(),
+            ..Rule::default()
+        };
+        let rules = [
+            rule("widget-kb", ""),
+            rule("1234", "https://help.example/1234"),
+            rule("gadget-kb", ""),
+        ];
+        assert_eq!(article_link(&rules, 0, &[1]), "https://help.example/1234");
+        assert_eq!(article_link(&rules, 1, &[0]), "https://help.example/1234");
+        assert_eq!(article_link(&rules, 2, &[]), "");
+    }
+}
