@@ -82,6 +82,13 @@ impl Check {
 /// start-up time and memory for hundreds of signatures.)
 pub fn template_regex(template: &str) -> String {
     let mut out = String::from("(?i)");
+    // A quote starts and ends on whole words: "SQL server has gone away" is
+    // not the end of "MySQL server has gone away". ASCII boundaries keep
+    // the fast engines usable.
+    let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    if word_char(template.chars().next()) {
+        out.push_str(r"(?-u:\b)");
+    }
     for (i, literal) in template.split(WILDCARD).enumerate() {
         if i > 0 {
             out.push_str(".*?");
@@ -101,6 +108,9 @@ pub fn template_regex(template: &str) -> String {
                 _ => out.push_str(&regex::escape(&c.to_string())),
             }
         }
+    }
+    if word_char(template.chars().next_back()) {
+        out.push_str(r"(?-u:\b)");
     }
     out
 }
@@ -433,6 +443,18 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_matches_whole_words_only() {
+        let re = |t: &str| Regex::new(&template_regex(t)).unwrap();
+        let gone = re("SQL widget store has gone away");
+        assert!(gone.is_match("ERROR: SQL widget store has gone away."));
+        assert!(!gone.is_match("MySQL widget store has gone away"));
+        assert!(!re("widget store is gon").is_match("the widget store is gone"));
+        // Edges that are not letters need no boundary.
+        assert!(re("[WidgetException] store <*> gone").is_match("x[WidgetException] store is gone"));
+        assert!(re("failed (code <*>)").is_match("build failed (code 3)."));
+    }
 
     #[test]
     fn a_line_naming_the_title_subject_is_an_identity_line() {
