@@ -70,14 +70,22 @@ static SUBSTITUTIONS: LazyLock<Vec<Substitution>> = LazyLock::new(|| {
         // (`magento/extension-b2b`, lower-case by Composer's rules) names
         // what the message is about. A capitalised one (`Magento/luma`, a
         // theme) keeps only its vendor.
+        // (ASCII classes where new: Unicode ones make automata megabytes
+        // larger, and this runs in diagnose too.)
         sub(r"(?:~|\.{1,2})?/[\w.@%+~-]+(?:/[\w.@%+~<>*-]*)+", WILDCARD),
-        sub(r"(^|[^\w.@%+~-])(?:~|\.{1,2})?/[\w.@%+~-]+", "${1}<*>"),
-        sub(r"\b([A-Z][\w-]*)/[\w.@%+~-]+\b", "${1}<*>"),
+        sub(
+            r#"(^|[\s'"`(\[{<>=:,;!|*])(?:~|\.{1,2})?/[A-Za-z0-9_.@%+~-]+"#,
+            "${1}<*>",
+        ),
+        sub(
+            r"(?-u:\b)([A-Z][A-Za-z0-9_-]*)/[A-Za-z0-9_.@%+~-]+(?-u:\b)",
+            "${1}<*>",
+        ),
         sub(r"\b[\w.@-]+(?:/[\w.@-]+){2,}/?", WILDCARD),
         // Two segments ending in a file name (`Modifier/Inventory.php`,
         // `var/.deploy_is_failed`).
         sub(
-            r"\b[\w.@-]+/(?:\.[\w-]+|[\w@-]+\.[A-Za-z][A-Za-z0-9]{0,4}\b)",
+            r"(?-u:\b)[A-Za-z0-9_.@-]+/(?:\.[A-Za-z0-9_-]+|[A-Za-z0-9_@-]+\.[A-Za-z][A-Za-z0-9]{0,4}(?-u:\b))",
             WILDCARD,
         ),
         // Hosts with ports, IP addresses.
