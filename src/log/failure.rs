@@ -265,6 +265,12 @@ impl FailureFinder {
         if self.non_blank <= SHORT_INPUT && !self.saw_problem_wording {
             self.saw_problem_wording = reads_like_problem(line, signal);
         }
+        // A line with a level of its own is the log's next record, not more
+        // of the message under the header (`... failed: In X.php line 170:`,
+        // its indented message, then `NOTICE: Maintenance mode is enabled.`).
+        if self.detail_left > 0 && line.level.is_some_and(|level| level < Level::Warning) {
+            self.detail_left = 0;
+        }
         if self.detail_left > 0 {
             if matches!(signal, Signal::Ordinary | Signal::Weak | Signal::Tolerated) {
                 signal = Signal::Detail;
@@ -928,6 +934,21 @@ mod tests {
         assert_eq!(
             error_texts("Checking the runtime\nProcess completed with exit code 3.\n"),
             ["Process completed with exit code 3."]
+        );
+    }
+
+    #[test]
+    fn details_of_a_header_end_at_the_next_record() {
+        let input = "[2024-03-01 10:12:44] ERROR: Widget sync failed: In Sync.php line 170:\n\
+                     \x20 The widget store refused the batch\n\
+                     [2024-03-01 10:12:45] NOTICE: Maintenance mode is enabled.\n\
+                     [2024-03-01 10:12:45] INFO: Trying to stop the widget workers\n";
+        assert_eq!(
+            error_texts(input),
+            [
+                "Widget sync failed: In Sync.php line 170:",
+                "The widget store refused the batch"
+            ]
         );
     }
 
