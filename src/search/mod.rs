@@ -116,7 +116,13 @@ impl Field {
         };
         match self {
             Field::Title => put(&rule.title),
-            Field::Signatures => rule.signatures.iter().for_each(|s| put(s)),
+            // A quote taken from the title is indexed there already; twice
+            // would weigh the title's words double.
+            Field::Signatures => rule
+                .signatures
+                .iter()
+                .filter(|s| !within(&rule.title, s))
+                .for_each(|s| put(s)),
             Field::Issue => {
                 let issue = &rule.issue;
                 put(&issue.text);
@@ -788,9 +794,29 @@ fn substitutions(query_terms: &[QueryTerm], expansions: &[Expansion]) -> Vec<(u3
         .collect()
 }
 
+/// Whether every literal part of `template` occurs in `text` (ignoring case).
+fn within(text: &str, template: &str) -> bool {
+    let text = text.to_lowercase();
+    template
+        .split(crate::rulebook::rule::WILDCARD)
+        .map(|part| part.trim().to_lowercase())
+        .filter(|part| !part.is_empty())
+        .all(|part| text.contains(&part))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_within_a_title_is_found_there() {
+        let title = "Deploy fails: 'There are no widgets defined in the 'gadget' namespace' error";
+        assert!(within(
+            title,
+            "There are no widgets defined in the '<*>' namespace"
+        ));
+        assert!(!within(title, "No widgets defined in <*> store"));
+    }
     use crate::rulebook::rule::Issue;
 
     fn rule(id: &str, source: &str, title: &str) -> Rule {
