@@ -23,7 +23,7 @@ pub fn rule_from_article(article: &Article) -> Rule {
     // the header with the article's own detail lines.
     let mut seen_lines: Vec<String> = Vec::new();
     for block in article.quoted_errors.iter().chain(&described) {
-        let lines: Vec<String> = signature::templates_of_block(block)
+        let lines: Vec<String> = signature::templates_of_block(block, &article.title)
             .into_iter()
             .filter(|t| !seen_lines.contains(t))
             .take(MAX_SIGNATURE_LINES)
@@ -73,8 +73,14 @@ pub fn rule_from_article(article: &Article) -> Rule {
 /// similarity.
 fn described_errors(article: &Article) -> Vec<String> {
     static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(r#"(?:^|[\s(:])(?:'([^']{12,300})'|"([^"]{12,300})"|‘([^’]{12,300})’|“([^”]{12,300})”)"#)
-            .expect("static quoted-phrase regex")
+        // Inside single quotes, an apostrophe (`isn't`) and a quoted word
+        // (`'There are no commands defined in the 'cache' namespace'`) do
+        // not end the phrase.
+        regex::Regex::new(concat!(
+            r#"(?:^|[\s(:])(?:'((?:[^']|'[^'\s]{1,40}'\s|'\w)+)'"#,
+            r#"|"([^"]+)"|‘((?:[^’]|’\w)+)’|“([^”]+)”)"#,
+        ))
+        .expect("static quoted-phrase regex")
     });
     let description = article.description.as_deref().unwrap_or("");
     let texts = [
@@ -104,6 +110,9 @@ fn described_errors(article: &Article) -> Vec<String> {
                     .trim_end()
                     .ends_with("error");
             let quoted = quoted.as_str().trim();
+            if !(12..=300).contains(&quoted.chars().count()) {
+                continue;
+            }
             if quoted.split_whitespace().count() >= 3
                 && (called_error || crate::article::sections::looks_like_error(quoted))
                 && !out.iter().any(|o| o == quoted)
@@ -161,6 +170,45 @@ mod tests {
         assert_eq!(
             described(r#"Banner says "Could not load widget cache" on start"#),
             ["Could not load widget cache"]
+        );
+    }
+
+    #[test]
+    fn a_quoted_word_or_an_apostrophe_does_not_end_a_quote() {
+        assert_eq!(
+            described(
+                "Deploy fails: 'There are no widgets defined in the 'gadget' namespace' error"
+            ),
+            ["There are no widgets defined in the 'gadget' namespace"]
+        );
+        assert_eq!(
+            described(
+                "Install stops with 'The default widget isn't defined. Set the widget.' error"
+            ),
+            ["The default widget isn't defined. Set the widget."]
+        );
+        assert_eq!(
+            described("Install stops with ‘The default widget isn’t defined’ error"),
+            ["The default widget isn’t defined"]
+        );
+        // Two quotes side by side stay two.
+        assert!(
+            described("Error 'widget store gone' or 'gadget store gone'")
+                .iter()
+                .all(|q| !q.contains(" or "))
+        );
+    }
+
+    #[test]
+    fn a_quoted_value_the_title_names_stays_in_the_signature() {
+        let article = Article {
+            title: "Deploy fails: 'There are no widgets defined in the 'gadget' namespace' error"
+                .to_string(),
+            ..Article::default()
+        };
+        assert_eq!(
+            rule_from_article(&article).signatures,
+            ["There are no widgets defined in the 'gadget' namespace"]
         );
     }
 

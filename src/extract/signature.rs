@@ -199,14 +199,50 @@ pub fn is_noise_line(line: &str) -> bool {
     NOISE.is_match(line)
 }
 
-/// Templates for every line of a quoted block, in order, without repeats.
-pub fn templates_of_block(block: &str) -> Vec<String> {
+/// A quoted value in a message (`'cache'`, `"Magento_Widget"`).
+static QUOTED_VALUE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"'([^'\n]{3,60})'|"([^"\n]{3,60})"|‘([^’\n]{3,60})’|“([^”\n]{3,60})”"#)
+        .expect("static quoted-value regex")
+});
+
+/// [`template`], except that a quoted value the article's title also names
+/// stays literal: the title says the article is about that value (the
+/// `'cache'` namespace, the `Magento_Widget` module), so it is not a detail
+/// that varies from shop to shop.
+pub fn template_for(line: &str, title: &str) -> Option<String> {
+    let title = title.to_lowercase();
+    let mut kept: Vec<String> = Vec::new();
+    let protected = QUOTED_VALUE.replace_all(line, |caps: &regex::Captures| {
+        let whole = caps[0].to_string();
+        let value = (1..=4).find_map(|i| caps.get(i)).map_or("", |m| m.as_str());
+        if title.contains(&value.to_lowercase()) && kept.len() < 26 {
+            kept.push(whole);
+            // A letter between private-use marks: no substitution touches it.
+            format!(
+                "\u{E000}{}\u{E001}",
+                char::from(b'a' + (kept.len() - 1) as u8)
+            )
+        } else {
+            whole
+        }
+    });
+    let mut text = template(&protected)?;
+    for (i, whole) in kept.iter().enumerate() {
+        let mark = format!("\u{E000}{}\u{E001}", char::from(b'a' + i as u8));
+        text = text.replace(&mark, whole);
+    }
+    Some(text)
+}
+
+/// Templates for every line of a quoted block, in order, without repeats
+/// (see [`template_for`] for `title`).
+pub fn templates_of_block(block: &str, title: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in block.lines() {
         if is_noise_line(line) {
             continue;
         }
-        if let Some(t) = template(line) {
+        if let Some(t) = template_for(line, title) {
             if !out.contains(&t) {
                 out.push(t);
             }
@@ -306,7 +342,7 @@ mod tests {
     fn block_skips_stack_frames_and_prompts() {
         let block = "PHP Fatal error:  Uncaught Exception: Something went badly wrong in /a/b.php:3\nStack trace:\n#0 /a/c.php(12): foo()\nuser@host:~$ php bin/tool run\n";
         assert_eq!(
-            templates_of_block(block),
+            templates_of_block(block, ""),
             vec!["Fatal error: Uncaught Exception: Something went badly wrong in"]
         );
     }
