@@ -85,7 +85,7 @@ pub fn template_regex(template: &str) -> String {
     // A quote starts and ends on whole words: "SQL server has gone away" is
     // not the end of "MySQL server has gone away". ASCII boundaries keep
     // the fast engines usable.
-    let word_char = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let word_char = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
     if word_char(template.chars().next()) {
         out.push_str(r"(?-u:\b)");
     }
@@ -455,6 +455,8 @@ mod tests {
         // Edges that are not letters need no boundary.
         assert!(re("[WidgetException] store <*> gone").is_match("x[WidgetException] store is gone"));
         assert!(re("failed (code <*>)").is_match("build failed (code 3)."));
+        // Nor do letters outside ASCII, which an ASCII boundary cannot see.
+        assert!(re("échec du widget").is_match("Erreur : échec du widget"));
     }
 
     #[test]
