@@ -180,6 +180,70 @@ fn container_and_ci_logs_read_like_the_plain_one() {
 }
 
 #[test]
+fn pipeline_wrapped_log_reads_like_the_plain_one() {
+    let rules = ingested_kb();
+    let dir = tempfile::tempdir().unwrap();
+    let plain_path = log("repo-auth-box.log");
+    let plain = std::fs::read_to_string(&plain_path).unwrap();
+    let preamble = [
+        "Started by user admin",
+        "[Pipeline] Start of Pipeline",
+        "Running on agent-1 in /var/lib/jenkins/workspace/shop",
+        "[Pipeline] sh",
+        "+ ./deploy.sh",
+    ];
+    let wrapped = format!(
+        "{}\n{}\n[Pipeline] }}\nERROR: script returned exit code 1\nFinished: FAILURE\n",
+        preamble.join("\n"),
+        plain.trim_end()
+    );
+    let path = dir.path().join("pipeline.log");
+    std::fs::write(&path, wrapped).unwrap();
+    let (_, expected) = diagnose_json(rules.path(), &[&plain_path]);
+    let (code, v) = diagnose_json(rules.path(), &[&path]);
+    assert_eq!(code, Some(0), "{v:#}");
+    assert_eq!(best_id(&v), best_id(&expected));
+    // The same failure lines, moved down by the preamble: none of the
+    // runner's own lines is taken for the failure.
+    let lines = |v: &Value| -> Vec<(u64, String)> {
+        v["failure"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["line"].as_u64().unwrap(),
+                    l["text"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let shifted: Vec<(u64, String)> = lines(&expected)
+        .into_iter()
+        .map(|(n, t)| (n + preamble.len() as u64, t))
+        .collect();
+    assert_eq!(lines(&v), shifted);
+
+    // A refusal without an error word, then only the pipeline's exit
+    // status: the refusal is the failure, not the runner's lines or the
+    // shell's echo before it.
+    let refusal = format!(
+        "{}\nWidget runtime 8.1 or later is required. Please upgrade.\n\
+         ERROR: script returned exit code 1\nFinished: FAILURE\n",
+        preamble.join("\n")
+    );
+    std::fs::write(&path, refusal).unwrap();
+    let (_, v) = diagnose_json(rules.path(), &[&path]);
+    assert_eq!(
+        lines(&v),
+        [(
+            6,
+            "Widget runtime 8.1 or later is required. Please upgrade.".to_string()
+        )]
+    );
+}
+
+#[test]
 fn gzip_without_gz_extension_is_detected() {
     let rules = ingested_kb();
     let dir = tempfile::tempdir().unwrap();
