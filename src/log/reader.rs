@@ -22,17 +22,34 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// by its magic bytes rather than by its name, because piped and renamed logs
 /// have no trustworthy name. Concatenated gzip members (rotated logs joined
 /// with `cat`) are read as one stream.
+///
+/// A log of container records (one JSON record per line) is read as the
+/// lines it records.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead>, LogError> {
+    open_as(path, true)
+}
+
+/// [`open`] for [`super::feed`], which decodes container records itself,
+/// several chunks at a time on its worker threads.
+pub fn open_for_feed(path: &Path) -> Result<Box<dyn BufRead>, LogError> {
+    open_as(path, false)
+}
+
+fn open_as(path: &Path, decode_records: bool) -> Result<Box<dyn BufRead>, LogError> {
     let open_error = |source| LogError::Open {
         path: display_path(path),
         source,
     };
     if path == Path::new("-") {
         let stdin = io::stdin().lock();
-        return sniff(Box::new(stdin)).map_err(open_error);
+        return sniff(Box::new(stdin), decode_records).map_err(open_error);
     }
     let file = File::open(path).map_err(open_error)?;
-    sniff(Box::new(BufReader::with_capacity(64 * 1024, file))).map_err(open_error)
+    sniff(
+        Box::new(BufReader::with_capacity(64 * 1024, file)),
+        decode_records,
+    )
+    .map_err(open_error)
 }
 
 /// The path as errors should show it.
@@ -44,10 +61,13 @@ pub(crate) fn display_path(path: &Path) -> PathBuf {
     }
 }
 
-fn sniff(mut reader: Box<dyn BufRead>) -> io::Result<Box<dyn BufRead>> {
+fn sniff(mut reader: Box<dyn BufRead>, decode_records: bool) -> io::Result<Box<dyn BufRead>> {
     if starts_with_gzip_magic(&mut reader)? {
         let decoder = MultiGzDecoder::new(reader);
         reader = Box::new(BufReader::with_capacity(64 * 1024, decoder));
+    }
+    if !decode_records {
+        return Ok(reader);
     }
     // A container runtime's log, one JSON record per line, is read as the
     // lines it records (see `record`).
@@ -202,13 +222,13 @@ mod tests {
 
     #[test]
     fn plain_input_passes_through() {
-        let reader = sniff(Box::new(io::Cursor::new(b"hello\nworld\n".to_vec()))).unwrap();
+        let reader = sniff(Box::new(io::Cursor::new(b"hello\nworld\n".to_vec())), true).unwrap();
         assert_eq!(read_all(reader), "hello\nworld\n");
     }
 
     #[test]
     fn gzip_is_detected_by_magic_bytes() {
-        let reader = sniff(Box::new(io::Cursor::new(gzip(b"a\nb\n")))).unwrap();
+        let reader = sniff(Box::new(io::Cursor::new(gzip(b"a\nb\n"))), true).unwrap();
         assert_eq!(read_all(reader), "a\nb\n");
     }
 
@@ -216,7 +236,7 @@ mod tests {
     fn concatenated_gzip_members_are_one_stream() {
         let mut data = gzip(b"first\n");
         data.extend(gzip(b"second\n"));
-        let reader = sniff(Box::new(io::Cursor::new(data))).unwrap();
+        let reader = sniff(Box::new(io::Cursor::new(data)), true).unwrap();
         assert_eq!(read_all(reader), "first\nsecond\n");
     }
 
@@ -225,18 +245,18 @@ mod tests {
         // A reader that hands out one byte per fill, like a slow pipe.
         let data = gzip(b"slow\n");
         let slow = BufReader::with_capacity(1, io::Cursor::new(data));
-        let reader = sniff(Box::new(slow)).unwrap();
+        let reader = sniff(Box::new(slow), true).unwrap();
         assert_eq!(read_all(reader), "slow\n");
 
         let slow = BufReader::with_capacity(1, io::Cursor::new(b"\x1fnot gzip".to_vec()));
-        let reader = sniff(Box::new(slow)).unwrap();
+        let reader = sniff(Box::new(slow), true).unwrap();
         assert_eq!(read_all(reader).as_bytes(), b"\x1fnot gzip");
     }
 
     #[test]
     fn empty_and_one_byte_inputs() {
-        assert_eq!(read_all(sniff(Box::new(io::empty())).unwrap()), "");
-        let one = sniff(Box::new(io::Cursor::new(vec![0x1f]))).unwrap();
+        assert_eq!(read_all(sniff(Box::new(io::empty()), true).unwrap()), "");
+        let one = sniff(Box::new(io::Cursor::new(vec![0x1f])), true).unwrap();
         let mut bytes = Vec::new();
         let mut one = one;
         one.read_to_end(&mut bytes).unwrap();
@@ -257,7 +277,7 @@ mod tests {
         let mut data = gzip(b"line one\nline two\n");
         let len = data.len();
         data.truncate(len - 12);
-        let reader = sniff(Box::new(io::Cursor::new(data))).unwrap();
+        let reader = sniff(Box::new(io::Cursor::new(data)), true).unwrap();
         let mut lines = PhysicalLines::new(reader);
         lines.set_path(PathBuf::from("x.log.gz"));
         let mut buf = Vec::new();

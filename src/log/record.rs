@@ -159,18 +159,49 @@ impl<R: BufRead> RecordLines<R> {
                 continue;
             }
             let body = &self.line[..self.line.len() - usize::from(ended)];
-            // A record of several lines stays one physical line, for the
-            // normaliser to split: line numbers must stay the file's.
-            match std::str::from_utf8(body).ok().and_then(record_text) {
-                Some(text) if !text.contains('\n') => self.out.extend_from_slice(text.as_bytes()),
-                _ => self.out.extend_from_slice(body),
-            }
+            decode_line(body, &mut self.out);
             if ended {
                 self.out.push(b'\n');
             }
         }
         Ok(())
     }
+}
+
+/// Appends the text `body` (one line, without its `\n`) records, or `body`
+/// itself when it is no record. A record of several lines stays one
+/// physical line, for the normaliser to split: line numbers must stay the
+/// file's.
+fn decode_line(body: &[u8], out: &mut Vec<u8>) {
+    match std::str::from_utf8(body).ok().and_then(record_text) {
+        Some(text) if !text.contains('\n') => out.extend_from_slice(text.as_bytes()),
+        _ => out.extend_from_slice(body),
+    }
+}
+
+/// A chunk of whole lines of a log of records, decoded as [`RecordLines`]
+/// decodes it; the same lines, one for one. When the chunk `continues` a
+/// line too long to decode, its first line passes through as it is.
+pub(crate) fn decode_chunk(data: &[u8], continues: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut at = 0;
+    if continues {
+        at = memchr::memchr(b'\n', data).map_or(data.len(), |i| i + 1);
+        out.extend_from_slice(&data[..at]);
+    }
+    while at < data.len() {
+        let end = memchr::memchr(b'\n', &data[at..]).map(|i| at + i);
+        let body = &data[at..end.unwrap_or(data.len())];
+        decode_line(body, &mut out);
+        match end {
+            Some(end) => {
+                out.push(b'\n');
+                at = end + 1;
+            }
+            None => break,
+        }
+    }
+    out
 }
 
 impl<R: BufRead> Read for RecordLines<R> {
@@ -245,6 +276,32 @@ mod tests {
         );
         assert!(starts_with_record(input.as_bytes()));
         assert!(!starts_with_record(b"not a record\n"));
+    }
+
+    #[test]
+    fn a_chunk_decodes_line_for_line() {
+        let chunk = concat!(
+            r#"{"log":"Loading widgets\n","stream":"stdout"}"#,
+            "\nnot a record\n",
+            r#"{"log":"no newline at the end"}"#,
+        );
+        assert_eq!(
+            decode_chunk(chunk.as_bytes(), false),
+            b"Loading widgets\nnot a record\nno newline at the end"
+        );
+        // The tail of a line too long to decode stays as it is.
+        let tail = format!(
+            "{}\n{}\n",
+            r#"x","stream":"stderr"}"#, r#"{"log":"after\n"}"#
+        );
+        assert_eq!(
+            decode_chunk(tail.as_bytes(), true),
+            format!("{}\nafter\n", r#"x","stream":"stderr"}"#).as_bytes()
+        );
+        assert_eq!(
+            decoded(chunk).as_bytes(),
+            decode_chunk(chunk.as_bytes(), false)
+        );
     }
 
     #[test]

@@ -733,11 +733,21 @@ fn feed_chunked<R: BufRead>(
         Ok(first) => first,
         Err(e) => return Err(read_error(&driver, &chunks, e)),
     };
-    let Some(first) = first else {
+    let Some(mut first) = first else {
         return Ok(0);
+    };
+    // A container runtime's log, one JSON record per line: each chunk is
+    // decoded into the lines it records on the worker that searches it, so
+    // decoding does not hold up the reading thread.
+    let records = !first.piece && super::record::starts_with_record(&first.data);
+    let decode = move |chunk: &mut Chunk| {
+        if records && !chunk.piece {
+            chunk.data = super::record::decode_chunk(&chunk.data, chunk.continues);
+        }
     };
     if chunks.eof && chunks.carry.is_empty() {
         // The whole input in one chunk: no threads for a small log.
+        decode(&mut first);
         let scanned = scan(&first.data, first.continues);
         driver.chunk(&first, &scanned);
         driver.finish();
@@ -750,14 +760,16 @@ fn feed_chunked<R: BufRead>(
     let outcome: io::Result<()> = std::thread::scope(|scope| {
         for _ in 0..workers {
             let queue = &queue;
+            let decode = &decode;
             scope.spawn(move || loop {
                 let job = match queue.lock() {
                     Ok(queue) => queue.recv(),
                     Err(_) => return,
                 };
-                let Ok((chunk, reply)) = job else {
+                let Ok((mut chunk, reply)) = job else {
                     return;
                 };
+                decode(&mut chunk);
                 let scanned = if chunk.piece {
                     Scanned::default()
                 } else {
