@@ -182,8 +182,17 @@ fn decode_line(body: &[u8], out: &mut Vec<u8>) {
 /// A chunk of whole lines of a log of records, decoded as [`RecordLines`]
 /// decodes it; the same lines, one for one. When the chunk `continues` a
 /// line too long to decode, its first line passes through as it is.
-pub(crate) fn decode_chunk(data: &[u8], continues: bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
+#[cfg(test)]
+fn decode_chunk(data: &[u8], continues: bool) -> Vec<u8> {
+    let mut out = Vec::new();
+    decode_chunk_into(data, continues, &mut out);
+    out
+}
+
+/// [`decode_chunk`] into `out` (cleared first), so that a worker reuses one
+/// buffer for all its chunks.
+pub(crate) fn decode_chunk_into(data: &[u8], continues: bool, out: &mut Vec<u8>) {
+    out.clear();
     let mut at = 0;
     if continues {
         at = memchr::memchr(b'\n', data).map_or(data.len(), |i| i + 1);
@@ -192,7 +201,7 @@ pub(crate) fn decode_chunk(data: &[u8], continues: bool) -> Vec<u8> {
     while at < data.len() {
         let end = memchr::memchr(b'\n', &data[at..]).map(|i| at + i);
         let body = &data[at..end.unwrap_or(data.len())];
-        decode_line(body, &mut out);
+        decode_line(body, out);
         match end {
             Some(end) => {
                 out.push(b'\n');
@@ -201,7 +210,6 @@ pub(crate) fn decode_chunk(data: &[u8], continues: bool) -> Vec<u8> {
             None => break,
         }
     }
-    out
 }
 
 impl<R: BufRead> Read for RecordLines<R> {

@@ -740,14 +740,16 @@ fn feed_chunked<R: BufRead>(
     // decoded into the lines it records on the worker that searches it, so
     // decoding does not hold up the reading thread.
     let records = !first.piece && super::record::starts_with_record(&first.data);
-    let decode = move |chunk: &mut Chunk| {
+    // `spare` is the worker's buffer: the raw chunk's becomes the next one.
+    let decode = move |chunk: &mut Chunk, spare: &mut Vec<u8>| {
         if records && !chunk.piece {
-            chunk.data = super::record::decode_chunk(&chunk.data, chunk.continues);
+            super::record::decode_chunk_into(&chunk.data, chunk.continues, spare);
+            std::mem::swap(&mut chunk.data, spare);
         }
     };
     if chunks.eof && chunks.carry.is_empty() {
         // The whole input in one chunk: no threads for a small log.
-        decode(&mut first);
+        decode(&mut first, &mut Vec::new());
         let scanned = scan(&first.data, first.continues);
         driver.chunk(&first, &scanned);
         driver.finish();
@@ -761,22 +763,25 @@ fn feed_chunked<R: BufRead>(
         for _ in 0..workers {
             let queue = &queue;
             let decode = &decode;
-            scope.spawn(move || loop {
-                let job = match queue.lock() {
-                    Ok(queue) => queue.recv(),
-                    Err(_) => return,
-                };
-                let Ok((mut chunk, reply)) = job else {
-                    return;
-                };
-                decode(&mut chunk);
-                let scanned = if chunk.piece {
-                    Scanned::default()
-                } else {
-                    scan(&chunk.data, chunk.continues)
-                };
-                if reply.send((chunk, scanned)).is_err() {
-                    return;
+            scope.spawn(move || {
+                let mut spare = Vec::new();
+                loop {
+                    let job = match queue.lock() {
+                        Ok(queue) => queue.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((mut chunk, reply)) = job else {
+                        return;
+                    };
+                    decode(&mut chunk, &mut spare);
+                    let scanned = if chunk.piece {
+                        Scanned::default()
+                    } else {
+                        scan(&chunk.data, chunk.continues)
+                    };
+                    if reply.send((chunk, scanned)).is_err() {
+                        return;
+                    }
                 }
             });
         }
