@@ -325,7 +325,7 @@ def main():
 
         # 3. memory
         log("== peak RSS (/usr/bin/time -v)")
-        for label, path in (("large", big), ("small", small)):
+        for label, path in (("large", big), ("small", small), ("Docker", docker_c)):
             kib = peak_rss_kib([TRIAGE, "diagnose", "--rules", rules, path])
             if kib is None:
                 row(f"{label} log: peak RSS triage diagnose", "unmeasured", f"< {TARGET_RSS_MIB} MiB", False)
