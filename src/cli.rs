@@ -58,8 +58,8 @@ pub enum Command {
         rules: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
-        /// How many candidates to show.
-        #[arg(long, default_value_t = 3)]
+        /// How many candidates to show (at least 1).
+        #[arg(long, default_value_t = 3, value_parser = at_least_one)]
         top: usize,
     },
     /// Find articles by symptom, in plain words or a pasted error.
@@ -68,7 +68,8 @@ pub enum Command {
         query: Vec<String>,
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
-        #[arg(long, default_value_t = 5)]
+        /// How many results to show (at least 1).
+        #[arg(long, default_value_t = 5, value_parser = at_least_one)]
         limit: usize,
         #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
         format: SearchFormat,
@@ -117,4 +118,14 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
+}
+
+/// A count of results to show: zero would print a report with nothing in it
+/// (or "no known issue matched" for a log that has a diagnosis).
+fn at_least_one(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }

@@ -37,6 +37,18 @@ fn unknown_subcommand_and_bad_values_are_exit_2() {
         .write_stdin("")
         .assert()
         .code(2);
+    // Nothing to show is a mistake, not an empty report.
+    triage()
+        .args(["diagnose", "--top", "0", "-"])
+        .write_stdin("Fatal error: widget store is gone\n")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 1"));
+    triage()
+        .args(["search", "--limit", "0", "widget"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("at least 1"));
     triage().args(["ingest", "somewhere"]).assert().code(2);
 }
 
