@@ -3,9 +3,11 @@
 //! (`MESSAGE`), and JSON loggers (`msg`/`message` with a `level`).
 //!
 //! A record is read as the text line it records. A whole file of records is
-//! decoded as it is read ([`RecordLines`]), so that the rest of the log stage
-//! sees an ordinary log and keeps its fast path; a record met in the middle
-//! of other text is decoded by the normaliser.
+//! decoded before the failure finder sees it, so that it reads as an
+//! ordinary log and keeps its fast path: chunk by chunk on the stream's
+//! worker threads ([`decode_chunk_into`]), or as it is read for line-by-line
+//! readers ([`RecordLines`]). A record met in the middle of other text is
+//! decoded by the normaliser.
 
 use std::borrow::Cow;
 use std::io::{self, BufRead, Read};
