@@ -87,6 +87,30 @@ fn text_output_has_no_ansi_escapes_when_piped() {
 }
 
 #[test]
+fn an_edition_without_a_link_shows_its_twin_s() {
+    let rules = ingested_kb();
+    // The same article in a collection that publishes no link.
+    let original = std::fs::read_to_string(rules.path().join("disk-full.toml")).unwrap();
+    let link_line = original
+        .lines()
+        .find(|l| l.starts_with("link = "))
+        .expect("a link")
+        .to_string();
+    let edition = original
+        .replace("id = \"disk-full\"", "id = \"disk-full-kb\"")
+        .replace("source = \"helpcenter/", "source = \"guides/")
+        .replace(&format!("{link_line}\n"), "");
+    assert!(!edition.contains("link = "));
+    std::fs::write(rules.path().join("disk-full-kb.toml"), edition).unwrap();
+    let o = show(rules.path(), "disk-full-kb", "json");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["link"],
+        "https://support.example.test/hc/articles/5002-no-space-left"
+    );
+}
+
+#[test]
 fn unknown_id_exits_1_with_a_message() {
     let rules = ingested_kb();
     triage()
