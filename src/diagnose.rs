@@ -98,7 +98,7 @@ pub fn diagnose_files(
     let files = if files.is_empty() { &stdin[..] } else { files };
     let mut pass = Pass::new(engine);
     for path in files {
-        let reader = log::open_for_feed(path)?;
+        let reader = log::open(path)?;
         pass.feed(reader, path)?;
     }
     Ok(pass.finish(top))

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 pub use failure::{reads_as_success, Failure, FailureFinder};
 pub use normalise::{lines, without_php_tag, Lines};
-pub use reader::{open, open_for_feed};
+pub use reader::open;
 pub use stream::feed;
 
 /// Why a log could not be read. Each variant names the file (`<stdin>` for

@@ -23,33 +23,20 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// have no trustworthy name. Concatenated gzip members (rotated logs joined
 /// with `cat`) are read as one stream.
 ///
-/// A log of container records (one JSON record per line) is read as the
-/// lines it records.
+/// A log of container records (one JSON record per line) is handed on as it
+/// is: [`super::feed`] decodes it on its worker threads, and the normaliser
+/// decodes a record wherever it meets one.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead>, LogError> {
-    open_as(path, true)
-}
-
-/// [`open`] for [`super::feed`], which decodes container records itself,
-/// several chunks at a time on its worker threads.
-pub fn open_for_feed(path: &Path) -> Result<Box<dyn BufRead>, LogError> {
-    open_as(path, false)
-}
-
-fn open_as(path: &Path, decode_records: bool) -> Result<Box<dyn BufRead>, LogError> {
     let open_error = |source| LogError::Open {
         path: display_path(path),
         source,
     };
     if path == Path::new("-") {
         let stdin = io::stdin().lock();
-        return sniff(Box::new(stdin), decode_records).map_err(open_error);
+        return sniff(Box::new(stdin)).map_err(open_error);
     }
     let file = File::open(path).map_err(open_error)?;
-    sniff(
-        Box::new(BufReader::with_capacity(64 * 1024, file)),
-        decode_records,
-    )
-    .map_err(open_error)
+    sniff(Box::new(BufReader::with_capacity(64 * 1024, file))).map_err(open_error)
 }
 
 /// The path as errors should show it.
@@ -61,34 +48,13 @@ pub(crate) fn display_path(path: &Path) -> PathBuf {
     }
 }
 
-fn sniff(mut reader: Box<dyn BufRead>, decode_records: bool) -> io::Result<Box<dyn BufRead>> {
+fn sniff(mut reader: Box<dyn BufRead>) -> io::Result<Box<dyn BufRead>> {
     if starts_with_gzip_magic(&mut reader)? {
         let decoder = MultiGzDecoder::new(reader);
-        reader = Box::new(BufReader::with_capacity(64 * 1024, decoder));
+        Ok(Box::new(BufReader::with_capacity(64 * 1024, decoder)))
+    } else {
+        Ok(reader)
     }
-    if !decode_records {
-        return Ok(reader);
-    }
-    // A container runtime's log, one JSON record per line, is read as the
-    // lines it records (see `record`).
-    if super::record::starts_with_record(fill_head(&mut reader)?) {
-        return Ok(Box::new(super::record::RecordLines::new(reader)));
-    }
-    Ok(reader)
-}
-
-/// The start of the input, without consuming it: what one read delivers.
-/// A first line longer than that (or a pipe that delivers less) is not
-/// sniffed; its records are still read, line by line, by the normaliser.
-fn fill_head(reader: &mut Box<dyn BufRead>) -> io::Result<&[u8]> {
-    loop {
-        match reader.fill_buf() {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-            Ok(_) => break,
-        }
-    }
-    reader.fill_buf()
 }
 
 /// Peeks at the first two bytes without consuming them. A first read may
@@ -222,13 +188,13 @@ mod tests {
 
     #[test]
     fn plain_input_passes_through() {
-        let reader = sniff(Box::new(io::Cursor::new(b"hello\nworld\n".to_vec())), true).unwrap();
+        let reader = sniff(Box::new(io::Cursor::new(b"hello\nworld\n".to_vec()))).unwrap();
         assert_eq!(read_all(reader), "hello\nworld\n");
     }
 
     #[test]
     fn gzip_is_detected_by_magic_bytes() {
-        let reader = sniff(Box::new(io::Cursor::new(gzip(b"a\nb\n"))), true).unwrap();
+        let reader = sniff(Box::new(io::Cursor::new(gzip(b"a\nb\n")))).unwrap();
         assert_eq!(read_all(reader), "a\nb\n");
     }
 
@@ -236,7 +202,7 @@ mod tests {
     fn concatenated_gzip_members_are_one_stream() {
         let mut data = gzip(b"first\n");
         data.extend(gzip(b"second\n"));
-        let reader = sniff(Box::new(io::Cursor::new(data)), true).unwrap();
+        let reader = sniff(Box::new(io::Cursor::new(data))).unwrap();
         assert_eq!(read_all(reader), "first\nsecond\n");
     }
 
@@ -245,18 +211,18 @@ mod tests {
         // A reader that hands out one byte per fill, like a slow pipe.
         let data = gzip(b"slow\n");
         let slow = BufReader::with_capacity(1, io::Cursor::new(data));
-        let reader = sniff(Box::new(slow), true).unwrap();
+        let reader = sniff(Box::new(slow)).unwrap();
         assert_eq!(read_all(reader), "slow\n");
 
         let slow = BufReader::with_capacity(1, io::Cursor::new(b"\x1fnot gzip".to_vec()));
-        let reader = sniff(Box::new(slow), true).unwrap();
+        let reader = sniff(Box::new(slow)).unwrap();
         assert_eq!(read_all(reader).as_bytes(), b"\x1fnot gzip");
     }
 
     #[test]
     fn empty_and_one_byte_inputs() {
-        assert_eq!(read_all(sniff(Box::new(io::empty()), true).unwrap()), "");
-        let one = sniff(Box::new(io::Cursor::new(vec![0x1f])), true).unwrap();
+        assert_eq!(read_all(sniff(Box::new(io::empty())).unwrap()), "");
+        let one = sniff(Box::new(io::Cursor::new(vec![0x1f]))).unwrap();
         let mut bytes = Vec::new();
         let mut one = one;
         one.read_to_end(&mut bytes).unwrap();
@@ -277,7 +243,7 @@ mod tests {
         let mut data = gzip(b"line one\nline two\n");
         let len = data.len();
         data.truncate(len - 12);
-        let reader = sniff(Box::new(io::Cursor::new(data)), true).unwrap();
+        let reader = sniff(Box::new(io::Cursor::new(data))).unwrap();
         let mut lines = PhysicalLines::new(reader);
         lines.set_path(PathBuf::from("x.log.gz"));
         let mut buf = Vec::new();

@@ -3,18 +3,15 @@
 //! (`MESSAGE`), and JSON loggers (`msg`/`message` with a `level`).
 //!
 //! A record is read as the text line it records. A whole file of records is
-//! decoded before the failure finder sees it, so that it reads as an
-//! ordinary log and keeps its fast path: chunk by chunk on the stream's
-//! worker threads ([`decode_chunk_into`]), or as it is read for line-by-line
-//! readers ([`RecordLines`]). A record met in the middle of other text is
-//! decoded by the normaliser.
+//! decoded chunk by chunk on the stream's worker threads
+//! ([`decode_chunk_into`]) before the failure finder sees it, so that it
+//! reads as an ordinary log and keeps its fast path; the normaliser decodes
+//! a record wherever else it meets one (line by line, or among other text).
 
 use std::borrow::Cow;
-use std::io::{self, BufRead, Read};
 
 use serde::Deserialize;
 
-use super::reader::MAX_LINE_BYTES;
 use super::Level;
 
 /// The fields a record may keep its text and its level in, by priority.
@@ -109,67 +106,6 @@ pub(crate) fn starts_with_record(head: &[u8]) -> bool {
         .is_some()
 }
 
-/// Bytes decoded at a time: records are decoded in batches so that the
-/// chunked reader downstream gets large reads.
-const BATCH_BYTES: usize = 64 * 1024;
-
-/// A log of JSON records read as the text lines they record. Lines that are
-/// no record pass through as they are, and so do a record of several lines
-/// and a line too long to be one (in pieces, never held whole).
-pub(crate) struct RecordLines<R> {
-    inner: R,
-    line: Vec<u8>,
-    out: Vec<u8>,
-    pos: usize,
-    /// Inside a line too long to decode: pass bytes through to its end.
-    passing: bool,
-    done: bool,
-}
-
-impl<R: BufRead> RecordLines<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        RecordLines {
-            inner,
-            line: Vec::new(),
-            out: Vec::new(),
-            pos: 0,
-            passing: false,
-            done: false,
-        }
-    }
-
-    /// Decodes lines into `out` until a batch is ready or the input ends.
-    fn refill(&mut self) -> io::Result<()> {
-        self.out.clear();
-        self.pos = 0;
-        while self.out.len() < BATCH_BYTES && !self.done {
-            self.line.clear();
-            let limit = (MAX_LINE_BYTES + 1) as u64;
-            let n = (&mut self.inner)
-                .take(limit)
-                .read_until(b'\n', &mut self.line)?;
-            if n == 0 {
-                self.done = true;
-                break;
-            }
-            let ended = self.line.last() == Some(&b'\n');
-            let cut = !ended && n as u64 == limit;
-            if self.passing || cut {
-                // Part of an over-long line: not a record we decode.
-                self.out.extend_from_slice(&self.line);
-                self.passing = !ended;
-                continue;
-            }
-            let body = &self.line[..self.line.len() - usize::from(ended)];
-            decode_line(body, &mut self.out);
-            if ended {
-                self.out.push(b'\n');
-            }
-        }
-        Ok(())
-    }
-}
-
 /// Appends the text `body` (one line, without its `\n`) records, or `body`
 /// itself when it is no record. A record of several lines stays one
 /// physical line, for the normaliser to split: line numbers must stay the
@@ -181,9 +117,9 @@ fn decode_line(body: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// A chunk of whole lines of a log of records, decoded as [`RecordLines`]
-/// decodes it; the same lines, one for one. When the chunk `continues` a
-/// line too long to decode, its first line passes through as it is.
+/// A chunk of whole lines of a log of records, decoded: the same lines, one
+/// for one. When the chunk `continues` a line too long for one chunk (no
+/// record a runtime writes), its first line passes through as it is.
 #[cfg(test)]
 fn decode_chunk(data: &[u8], continues: bool) -> Vec<u8> {
     let mut out = Vec::new();
@@ -195,45 +131,16 @@ fn decode_chunk(data: &[u8], continues: bool) -> Vec<u8> {
 /// buffer for all its chunks.
 pub(crate) fn decode_chunk_into(data: &[u8], continues: bool, out: &mut Vec<u8>) {
     out.clear();
-    let mut at = 0;
+    let mut lines = data.split_inclusive(|&b| b == b'\n');
     if continues {
-        at = memchr::memchr(b'\n', data).map_or(data.len(), |i| i + 1);
-        out.extend_from_slice(&data[..at]);
+        out.extend_from_slice(lines.next().unwrap_or_default());
     }
-    while at < data.len() {
-        let end = memchr::memchr(b'\n', &data[at..]).map(|i| at + i);
-        let body = &data[at..end.unwrap_or(data.len())];
+    for line in lines {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
         decode_line(body, out);
-        match end {
-            Some(end) => {
-                out.push(b'\n');
-                at = end + 1;
-            }
-            None => break,
+        if body.len() < line.len() {
+            out.push(b'\n');
         }
-    }
-}
-
-impl<R: BufRead> Read for RecordLines<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let available = self.fill_buf()?;
-        let n = available.len().min(buf.len());
-        buf[..n].copy_from_slice(&available[..n]);
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for RecordLines<R> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.pos >= self.out.len() {
-            self.refill()?;
-        }
-        Ok(&self.out[self.pos..])
-    }
-
-    fn consume(&mut self, amt: usize) {
-        self.pos = (self.pos + amt).min(self.out.len());
     }
 }
 
@@ -242,11 +149,7 @@ mod tests {
     use super::*;
 
     fn decoded(input: &str) -> String {
-        let mut out = String::new();
-        RecordLines::new(input.as_bytes())
-            .read_to_string(&mut out)
-            .unwrap();
-        out
+        String::from_utf8(decode_chunk(input.as_bytes(), false)).unwrap()
     }
 
     #[test]
@@ -308,16 +211,5 @@ mod tests {
             decode_chunk(tail.as_bytes(), true),
             format!("{}\nafter\n", r#"x","stream":"stderr"}"#).as_bytes()
         );
-        assert_eq!(
-            decoded(chunk).as_bytes(),
-            decode_chunk(chunk.as_bytes(), false)
-        );
-    }
-
-    #[test]
-    fn an_over_long_line_passes_through_in_pieces() {
-        let long = format!("{{\"log\":\"{}\"}}", "x".repeat(MAX_LINE_BYTES + 10));
-        let input = format!("{long}\n{}\n", r#"{"log":"after\n"}"#);
-        assert_eq!(decoded(&input), format!("{long}\nafter\n"));
     }
 }

@@ -1215,6 +1215,24 @@ mod tests {
     }
 
     #[test]
+    fn an_over_long_record_passes_through_and_the_next_is_decoded() {
+        let long = format!("{{\"log\":\"{}\"}}", "x".repeat(MAX_LINE_BYTES + 10));
+        let input = format!(
+            "{}\n{long}\n{}\n",
+            r#"{"log":"Loading widgets\n"}"#, r#"{"log":"Fatal error: widget store is gone\n"}"#
+        );
+        assert_same(input.as_bytes(), "records with an over-long one");
+        let (failure, _) = chunked(input.as_bytes(), CHUNK_BYTES);
+        let texts: Vec<String> = failure
+            .expect("a failure")
+            .error_lines
+            .into_iter()
+            .map(|l| l.text)
+            .collect();
+        assert_eq!(texts, ["Fatal error: widget store is gone"]);
+    }
+
+    #[test]
     fn same_failure_as_line_by_line_in_container_and_ci_formats() {
         let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
         let mut checked = 0;
