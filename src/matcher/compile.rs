@@ -264,10 +264,10 @@ fn names_the_subject(line: &str, title: &[String]) -> bool {
         .any(|term| title.contains(&term))
 }
 
-pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
+/// `titles`: each rule's title terms ([`super::subject::title_terms`]).
+pub fn compile(rules: &[Rule], titles: &[Vec<String>]) -> Result<Compiled, CompileError> {
     let mut checks = Vec::new();
-    for (r, rule) in rules.iter().enumerate() {
-        let title: Vec<String> = crate::text::terms(&rule.title);
+    for (r, (rule, title)) in rules.iter().zip(titles).enumerate() {
         for (i, sig) in rule.signatures.iter().enumerate() {
             for line in sig.lines().filter(|l| !l.trim().is_empty()) {
                 let source = template_regex(line.trim());
@@ -279,7 +279,7 @@ pub fn compile(rules: &[Rule]) -> Result<Compiled, CompileError> {
                     regex: OnceLock::new(),
                     source,
                     errorish: is_errorish(line),
-                    identity: names_the_subject(line, &title),
+                    identity: names_the_subject(line, title),
                     words,
                     specificity: 0.0,
                 });

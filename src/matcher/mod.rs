@@ -118,9 +118,10 @@ pub type Similarity = Vec<(usize, f64)>;
 
 impl Matcher {
     pub fn new(rules: &[Rule]) -> Result<Matcher, CompileError> {
+        let titles = subject::title_terms(rules);
         Ok(Matcher {
-            compiled: compile::compile(rules)?,
-            subjects: subject::Subjects::new(rules),
+            compiled: compile::compile(rules, &titles)?,
+            subjects: subject::Subjects::from_titles(rules, titles),
             rule_count: rules.len(),
         })
     }

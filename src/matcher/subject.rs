@@ -22,17 +22,27 @@ pub struct Subjects {
     per_rule: Vec<Vec<(String, f64)>>,
 }
 
+/// The terms of every rule's title, sorted and without repeats: computed
+/// once at start-up for [`Subjects`] and the compiler's identity lines.
+pub fn title_terms(rules: &[Rule]) -> Vec<Vec<String>> {
+    rules
+        .iter()
+        .map(|rule| {
+            let mut own = terms(&rule.title);
+            own.sort_unstable();
+            own.dedup();
+            own
+        })
+        .collect()
+}
+
 impl Subjects {
     pub fn new(rules: &[Rule]) -> Subjects {
-        let titles: Vec<Vec<String>> = rules
-            .iter()
-            .map(|rule| {
-                let mut own = terms(&rule.title);
-                own.sort_unstable();
-                own.dedup();
-                own
-            })
-            .collect();
+        Subjects::from_titles(rules, title_terms(rules))
+    }
+
+    /// [`Subjects::new`] with the [`title_terms`] of `rules` at hand.
+    pub fn from_titles(rules: &[Rule], titles: Vec<Vec<String>>) -> Subjects {
         // Rarity over titles and descriptions: a term every description
         // uses is not what sets an article apart.
         let mut df: HashMap<String, usize> = HashMap::new();
