@@ -42,13 +42,6 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_rules(dir: Option<&Path>) -> Result<Vec<LoadedRule>, Failure> {
-    Ok(match dir {
-        Some(d) => rulebook::load_dir(d)?,
-        None => rulebook::embedded::load()?,
-    })
-}
-
 fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Ingest {
@@ -58,19 +51,20 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             force,
         } => ingest(&paths, &out, exclude, force),
         Command::Show { id, rules, format } => {
-            let rules_dir = rules;
-            let rules = load_rules(rules_dir.as_deref())?;
-            let Some(found) = rules.iter().find(|r| r.rule.id == id) else {
+            let knowledge = triage::knowledge::Knowledge::load(rules.as_deref())?;
+            let Some(at) = knowledge.rules.iter().position(|r| r.id == id) else {
                 return Err(Failure {
                     message: format!("no rule with id {id:?} (try `triage search`)"),
                     code: 1,
                 });
             };
-            let mut rule = found.rule.clone();
-            if rule.link.is_empty() {
-                rule.link = edition_link(rules_dir.as_deref(), &id).unwrap_or_default();
-            }
-            let rule = &rule;
+            // Its own link, or its other edition's (as diagnose and search).
+            let editions = knowledge.index.other_editions(at);
+            let link = rulebook::rule::article_link(&knowledge.rules, at, &editions);
+            let rule = &rulebook::rule::Rule {
+                link: link.to_string(),
+                ..knowledge.rules[at].clone()
+            };
             match format {
                 OutputFormat::Text => print!("{}", triage::report::rule::text(rule)),
                 OutputFormat::Json => println!("{}", triage::report::rule::json(rule)),
@@ -143,17 +137,6 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
     }
-}
-
-/// The link of another edition of the article `id` (a knowledge-base
-/// edition often has none, its help-center twin does), if the knowledge
-/// loads and one has a link.
-fn edition_link(dir: Option<&Path>, id: &str) -> Option<String> {
-    let knowledge = triage::knowledge::Knowledge::load(dir).ok()?;
-    let at = knowledge.rules.iter().position(|r| r.id == id)?;
-    let editions = knowledge.index.other_editions(at);
-    let link = triage::rulebook::rule::article_link(&knowledge.rules, at, &editions);
-    (!link.is_empty()).then(|| link.to_string())
 }
 
 fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, Failure> {
