@@ -891,12 +891,11 @@ mod tests {
             let input =
                 format!("Loading widgets\nFatal error: widget store is gone\n{filler}{exit}\n");
             let failure = find(&input).expect("a failure");
-            let errors: Vec<&str> = failure
-                .error_lines
-                .iter()
-                .map(|l| l.text.as_str())
-                .collect();
-            assert_eq!(errors, ["Fatal error: widget store is gone"], "{exit}");
+            assert_eq!(
+                error_strs(&failure),
+                ["Fatal error: widget store is gone"],
+                "{exit}"
+            );
             assert!(failure.lines.iter().all(|l| l.number <= 12), "{exit}");
         }
         // A process killed by a signal says something of its own.
@@ -915,14 +914,9 @@ mod tests {
     fn an_exit_status_alone_points_at_the_last_words() {
         let input = "Checking the runtime\nLoading widgets\nWidgets needs runtime 7.1\nor later. Please upgrade.\nProcess completed with exit code 1.\n";
         let failure = find(input).expect("a failure");
-        let errors: Vec<&str> = failure
-            .error_lines
-            .iter()
-            .map(|l| l.text.as_str())
-            .collect();
         // The last few lines: the message, wrapped, and a line before it.
         assert_eq!(
-            errors,
+            error_strs(&failure),
             [
                 "Loading widgets",
                 "Widgets needs runtime 7.1",

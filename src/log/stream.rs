@@ -200,7 +200,8 @@ fn scan(data: &[u8], continues: bool) -> Scanned {
         starts.push((0, HARD));
     }
     // An unterminated last line was not searched for its end.
-    if data.last().is_some_and(|&b| b != b'\n') {
+    let unterminated = data.last().is_some_and(|&b| b != b'\n');
+    if unterminated {
         starts.push((line_start(data, data.len()), HARD));
     }
     starts.sort_unstable_by_key(|&(start, _)| start);
@@ -223,7 +224,6 @@ fn scan(data: &[u8], continues: bool) -> Scanned {
             }
         }
     }
-    let unterminated = data.last().is_some_and(|&b| b != b'\n');
     scanned.lines = index + count_lines(counted_to, data.len()) + usize::from(unterminated);
     scanned
 }
