@@ -1,6 +1,7 @@
 //! Compiles the rules in `rules/` into the binary as the embedded default,
-//! and fails the build when one of them does not lint: a broken bundled rule
-//! must never reach a user.
+//! and fails the build when one of them does not lint, or when the bundled
+//! list of log meanings does not compile or contradicts its own examples: a
+//! broken bundled rule must never reach a user.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -8,6 +9,9 @@ use std::{env, fs};
 
 #[path = "src/rulebook/lint.rs"]
 mod lint;
+#[path = "src/log/meaning.rs"]
+#[allow(dead_code)]
+mod meaning;
 #[path = "src/rulebook/rule.rs"]
 #[allow(dead_code)]
 mod rule;
@@ -33,6 +37,8 @@ fn main() {
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-changed=src/rulebook/lint.rs");
     println!("cargo:rerun-if-changed=src/rulebook/rule.rs");
+    println!("cargo:rerun-if-changed=src/log/meaning.rs");
+    println!("cargo:rerun-if-changed=knowledge/log-meanings.toml");
 
     let mut files = Vec::new();
     rule_files(&rules_dir, &mut files);
@@ -65,11 +71,19 @@ fn main() {
         }
     }
     failures.extend(lint::lint(&parsed, true).iter().map(|p| p.to_string()));
+    match meaning::Meanings::parse(meaning::BUNDLED, meaning::BUNDLED_NAME) {
+        Ok(list) => failures.extend(
+            list.check()
+                .iter()
+                .map(|p| format!("{}:{}: {p}", meaning::BUNDLED_NAME, p.line)),
+        ),
+        Err(e) => failures.push(e.to_string()),
+    }
     if !failures.is_empty() {
         for f in &failures {
             println!("cargo:warning={f}");
         }
-        eprintln!("bundled rules do not lint:\n{}", failures.join("\n"));
+        eprintln!("bundled knowledge does not lint:\n{}", failures.join("\n"));
         std::process::exit(1);
     }
 

@@ -10,6 +10,7 @@
 //! physical line, context sizes, error-line cap), never on the log's length.
 
 mod failure;
+pub mod meaning;
 mod normalise;
 mod reader;
 mod record;
@@ -20,6 +21,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use failure::{reads_as_success, Failure, FailureFinder};
+pub use meaning::{Meanings, Reading};
 pub use normalise::{lines, without_php_tag, Lines};
 pub use reader::open;
 pub use stream::feed;
