@@ -295,7 +295,7 @@ fn gzip_on_standard_input() {
 fn json_contract() {
     let rules = ingested_kb();
     let (_, v) = diagnose_json(rules.path(), &[&log("repo-auth-box.log")]);
-    for key in ["diagnoses", "related", "failure"] {
+    for key in ["diagnoses", "related", "failure", "meanings"] {
         assert!(v[key].is_array(), "{key} is not an array in {v:#}");
     }
     let findings = v["diagnoses"]
@@ -499,6 +499,40 @@ fn unknown_failure_says_so_and_shows_failure_lines() {
 
     let o = diagnose(rules.path(), &["--format", "markdown"], &[&path]);
     assert!(stdout_of(&o).starts_with("### No known issue matched"));
+}
+
+#[test]
+fn a_terse_failure_is_explained_in_every_format() {
+    let rules = ingested_kb();
+    let path = log("killed-137.log");
+    let (code, v) = diagnose_json(rules.path(), &[&path]);
+    // The fixture knowledge base has no article on memory: the reading is
+    // still worth showing.
+    assert_eq!(code, Some(1), "{v:#}");
+    let meanings = v["meanings"].as_array().expect("meanings array");
+    assert_eq!(meanings.len(), 1, "{v:#}");
+    assert_eq!(meanings[0]["line"], 6);
+    assert_eq!(meanings[0]["text"], "Job failed: exit code 137");
+    assert_eq!(meanings[0]["means"], "killed: out of memory (SIGKILL)");
+
+    let text = stdout_of(&diagnose(rules.path(), &[], &[&path]));
+    assert!(
+        text.contains(
+            "\nReads as\n       6: killed: out of memory (SIGKILL)  (Job failed: exit code 137)\n"
+        ),
+        "{text}"
+    );
+    let md = stdout_of(&diagnose(rules.path(), &["--format", "markdown"], &[&path]));
+    assert!(
+        md.contains("**Reads as**\n\n- line 6: killed: out of memory (SIGKILL) (`Job failed: exit code 137`)\n"),
+        "{md}"
+    );
+
+    // A log whose lines need no reading has none, and says nothing of it.
+    let (_, v) = diagnose_json(rules.path(), &[&log("unknown-failure.log")]);
+    assert_eq!(v["meanings"], Value::Array(vec![]));
+    let text = stdout_of(&diagnose(rules.path(), &[], &[&log("unknown-failure.log")]));
+    assert!(!text.contains("Reads as"), "{text}");
 }
 
 #[test]

@@ -33,11 +33,11 @@ fn labelled_logs_get_their_article_and_others_none() {
             m.id, m.expected, m.predicted
         );
     }
-    // What the general pipeline reaches today (0.830 / 0.868 / 0.906); the
+    // What the general pipeline reaches today (0.868 / 0.943 / 0.906); the
     // issue's targets are 0.80 / 0.90 / 0.90. Raise as matching improves;
-    // top-1 is pinned at today's figure (44 of 53).
-    assert!(top1 >= 0.83, "top-1 {top1:.3}");
-    assert!(top3 >= 0.85, "top-3 {top3:.3}");
+    // top-1 and top-3 are pinned at today's figures (46 and 50 of 53).
+    assert!(top1 >= 0.86, "top-1 {top1:.3}");
+    assert!(top3 >= 0.94, "top-3 {top3:.3}");
     assert!(abstain >= 0.90, "abstention {abstain:.3}");
     // Confident answers are mostly right ones.
     assert!(

@@ -3,6 +3,7 @@
 
 use super::{numbered_steps, styled, DIM, EVIDENCE, GOOD, HEADING, LINK, MATCH};
 use crate::diagnose::{Diagnosis, Finding};
+use crate::log::Reading;
 use crate::matcher::Confidence;
 
 fn confidence_word(c: Confidence) -> &'static str {
@@ -34,7 +35,7 @@ pub fn text(d: &Diagnosis) -> String {
                     )
                 )
             ));
-            finding_body(&mut out, best);
+            finding_body(&mut out, best, &d.meanings);
             let others: Vec<&Finding> = d.diagnoses.iter().skip(1).collect();
             if !others.is_empty() {
                 out.push_str(&format!("\n{}\n", styled(HEADING, "Other candidates")));
@@ -71,6 +72,7 @@ pub fn text(d: &Diagnosis) -> String {
             for e in d.failure.iter().rev().take(8).rev() {
                 out.push_str(&format!("  {:>6}: {}\n", e.line, styled(EVIDENCE, &e.text)));
             }
+            reads_as_text(&mut out, &d.meanings);
         }
     }
     if !d.related.is_empty() {
@@ -96,7 +98,7 @@ pub fn text(d: &Diagnosis) -> String {
     out
 }
 
-fn finding_body(out: &mut String, f: &Finding) {
+fn finding_body(out: &mut String, f: &Finding, meanings: &[Reading]) {
     if !f.link.is_empty() {
         out.push_str(&format!("{}\n", styled(LINK, &f.link)));
     }
@@ -116,6 +118,7 @@ fn finding_body(out: &mut String, f: &Finding) {
             ));
         }
     }
+    reads_as_text(out, meanings);
     if !f.cause.is_empty() {
         out.push_str(&format!("\n{}\n  {}\n", styled(HEADING, "Cause"), f.cause));
     }
@@ -123,6 +126,39 @@ fn finding_body(out: &mut String, f: &Finding) {
         out.push_str(&format!("\n{}\n", styled(HEADING, "Remediation")));
         out.push_str(&numbered_steps(&f.steps, false));
     }
+}
+
+/// What terse failure lines mean: the phrase first, the line it was read
+/// from after it, shortened (a JSON error body can be a screen long).
+fn reads_as_text(out: &mut String, meanings: &[Reading]) {
+    if meanings.is_empty() {
+        return;
+    }
+    out.push_str(&format!("\n{}\n", styled(HEADING, "Reads as")));
+    for m in meanings {
+        out.push_str(&format!(
+            "  {:>6}: {}  {}\n",
+            m.line,
+            m.means,
+            styled(DIM, &format!("({})", clip(&m.text, 60)))
+        ));
+    }
+}
+
+fn reads_as_markdown(out: &mut String, meanings: &[Reading]) {
+    if meanings.is_empty() {
+        return;
+    }
+    out.push_str("**Reads as**\n\n");
+    for m in meanings {
+        out.push_str(&format!(
+            "- line {}: {} (`{}`)\n",
+            m.line,
+            m.means,
+            clip(&m.text, 60).replace('`', "'")
+        ));
+    }
+    out.push('\n');
 }
 
 fn line_count(n: usize) -> String {
@@ -163,6 +199,7 @@ pub fn markdown(d: &Diagnosis) -> String {
                 }
                 out.push_str("```\n\n");
             }
+            reads_as_markdown(&mut out, &d.meanings);
             if !best.cause.is_empty() {
                 out.push_str(&format!("**Cause:** {}\n\n", best.cause));
             }
@@ -192,6 +229,12 @@ pub fn markdown(d: &Diagnosis) -> String {
                 out.push_str(&format!("{:>6}: {}\n", e.line, clip(&e.text, 300)));
             }
             out.push_str("```\n");
+            if !d.meanings.is_empty() {
+                out.push('\n');
+                reads_as_markdown(&mut out, &d.meanings);
+                // The list's closing blank line: the next section brings its own.
+                out.pop();
+            }
         }
     }
     if !d.related.is_empty() {
