@@ -432,20 +432,9 @@ impl SearchIndex {
                 given: rules.rule_count(),
             });
         }
-        let (query_terms, expansions) = self.analyse(query);
-        let query_phrase = phrase_tokens(query);
-        let phrase_content = query_phrase.iter().filter(|t| t.content).count();
-        if query_terms.is_empty() && phrase_content == 0 {
+        let Some((scores, query_terms)) = self.scores(query) else {
             return Err(QueryError::Empty);
-        }
-
-        let mut scores = self.bm25(&query_terms, &expansions);
-        self.add_phrase_bonus(
-            &mut scores,
-            &query_phrase,
-            phrase_content,
-            &substitutions(&query_terms, &expansions),
-        );
+        };
 
         let mut ranked: Vec<(usize, f64)> = scores
             .into_iter()
@@ -483,6 +472,26 @@ impl SearchIndex {
             });
         }
         Ok(hits)
+    }
+
+    /// Every rule's score for `text` (BM25 damped by coverage, plus the
+    /// phrase bonus), and the terms it was scored on; `None` when the text
+    /// has nothing to search for.
+    fn scores(&self, text: &str) -> Option<(Vec<f64>, Vec<QueryTerm>)> {
+        let (terms, expansions) = self.analyse(text);
+        let phrase = phrase_tokens(text);
+        let content = phrase.iter().filter(|t| t.content).count();
+        if terms.is_empty() && content == 0 {
+            return None;
+        }
+        let mut scores = self.bm25(&terms, &expansions);
+        self.add_phrase_bonus(
+            &mut scores,
+            &phrase,
+            content,
+            &substitutions(&terms, &expansions),
+        );
+        Some((scores, terms))
     }
 
     /// The query's distinct terms: typed words the index knows, the closest

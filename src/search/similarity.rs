@@ -15,15 +15,9 @@ impl SearchIndex {
         if rules.len() != self.rule_count() {
             return Vec::new();
         }
-        let (terms, expansions) = self.analyse(text);
-        let phrase = super::analysis::phrase_tokens(text);
-        let content = phrase.iter().filter(|t| t.content).count();
-        if terms.is_empty() && content == 0 {
+        let Some((scores, _)) = self.scores(text) else {
             return Vec::new();
-        }
-        let mut scores = self.bm25(&terms, &expansions);
-        let substitutions = super::substitutions(&terms, &expansions);
-        self.add_phrase_bonus(&mut scores, &phrase, content, &substitutions);
+        };
         scores
             .into_iter()
             .enumerate()
