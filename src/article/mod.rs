@@ -124,6 +124,13 @@ fn parse_document_front(text: &str, source: &str) -> Result<(Document, bool), Ar
 /// Parses text already in memory; `id` is the article id (file stem) and
 /// `source` the name used in `Article::source` and in errors.
 pub fn parse_str(text: &str, id: &str, source: &str) -> Result<Loaded, ArticleError> {
+    // A knowledge folder holds data beside its articles (a vocabulary, a
+    // list of log meanings, rule files): their `#` comments read like
+    // Markdown headings, and one whose comments happened to say "Issue" or
+    // "Cause" would become an article. No article is a valid TOML table.
+    if is_toml_data(text) {
+        return Ok(Loaded::NotArticle("a TOML data file".into()));
+    }
     let (doc, has_front) = parse_document_front(text, source)?;
     let sectioned = sections::recognise(&doc, id, source);
     if !sectioned.troubleshooting {
@@ -153,9 +160,30 @@ pub fn parse_str(text: &str, id: &str, source: &str) -> Result<Loaded, ArticleEr
     Ok(Loaded::Articles(vec![article]))
 }
 
+fn is_toml_data(text: &str) -> bool {
+    !text.trim_start().starts_with("---")
+        && toml::from_str::<toml::Table>(text).is_ok_and(|t| !t.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_data_beside_articles_is_not_an_article() {
+        let data = "# Things the widget prints\n#\n# Issue: what it means\n\n\
+                    [[entry]]\nmeans = \"widget hot\"\npattern = '''E_HOT'''\n";
+        let loaded = parse_str(data, "meanings", "meanings.toml").unwrap();
+        assert_eq!(loaded, Loaded::NotArticle("a TOML data file".into()));
+        // A Markdown article is not a TOML table, even one without front
+        // matter whose first lines read as TOML comments.
+        let article =
+            "# Widget overheats\n\n## Issue\n\n```\nE_HOT\n```\n\n## Solution\n\n1. Cool it.\n";
+        assert!(matches!(
+            parse_str(article, "widget-hot", "widget-hot.md").unwrap(),
+            Loaded::Articles(_)
+        ));
+    }
 
     #[test]
     fn readme_is_not_an_article() {
