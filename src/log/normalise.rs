@@ -93,6 +93,13 @@ impl Normaliser {
         let records = json_record(&cleaned);
         let texts = records.as_deref().unwrap_or(std::slice::from_ref(&cleaned));
         for text in texts {
+            // Runner bookkeeping inside a container record (a runner's own
+            // output collected by Docker) reads as blank too, as the stream
+            // sees it after decoding the record.
+            if records.is_some() && is_runner_bookkeeping(text.as_bytes()) {
+                self.push_blank(number, out);
+                continue;
+            }
             match split_escaped(text) {
                 Some(pieces) => {
                     for piece in pieces {
@@ -1502,6 +1509,10 @@ mod tests {
             texts(&cut).last().map(String::as_str),
             Some("Fatal error: widget store is gone")
         );
+        // The runner's own lines as a container runtime stores them.
+        let docker = "{\"log\":\"Building widgets\\n\",\"stream\":\"stdout\",\"time\":\"2024-05-01T10:00:01Z\"}\n\
+                      {\"log\":\"Cleaning up project directory and file based variables\\n\",\"stream\":\"stdout\",\"time\":\"2024-05-01T10:00:02Z\"}\n";
+        assert_eq!(texts(docker), ["Building widgets", ""]);
     }
 
     #[test]
