@@ -523,6 +523,9 @@ static STRONG: LazyLock<Regex> = LazyLock::new(|| {
         r"|(?i:\bstep failed\b|\berror building project\b|\bbuild failed\b|\bdeploy(?:ment)? failed\b)",
         r"|^Problem \d+$|could not be resolved to an installable set",
         r"|^Killed\b|\bKilled$|(?i:\bout of memory\b|\boom-?kill)",
+        // bash reporting a script's command ended by a signal:
+        // `deploy.sh: line 14:   812 Killed      php bin/magento ...`
+        r"|^\S+: line \d+: +\d+ (?:Killed|Terminated|Aborted|Segmentation fault)\b",
         r"|SQLSTATE\[(?:[^0]|0[^0]|00[^0]|000[^0]|0000[^0])|^ERROR \d+ \(",
         r#"|\{"error":"#,
         r"|(?i:errors during\b|\btotal errors count: [1-9])",
@@ -1209,6 +1212,7 @@ Cache cleared successfully.
             "could not be resolved to an installable set",
             "Killed",
             "process Killed",
+            "./deploy.sh: line 14:   812 Killed                  php bin/magento setup:static-content:deploy",
             "Out Of Memory",
             "OOMKilled",
             "oom-kill",
