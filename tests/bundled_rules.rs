@@ -84,6 +84,10 @@ const EXAMPLE_LOGS: &[(&str, &str)] = &[
         "disk-full-static-deploy.log",
         "disk-full-no-space-left-on-device",
     ),
+    (
+        "ci-job-killed-out-of-memory.log",
+        "build-step-killed-out-of-memory",
+    ),
 ];
 
 // Needs the normaliser to strip the `remote:` prefix git prints in front of a
@@ -270,6 +274,10 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     (
         "static content deploy runs out of memory",
         "static-content-deploy-memory-exhausted",
+    ),
+    (
+        "build step killed, container out of memory",
+        "build-step-killed-out-of-memory",
     ),
     (
         "cannot retrieve the deployment version of static files",
