@@ -247,11 +247,13 @@ fn failure_similarity(
             .map(|m| m.means.as_str())
             .collect::<Vec<_>>()
             .join("\n");
-        let mut by_rule: std::collections::HashMap<usize, f64> = similarity.into_iter().collect();
-        for (rule, s) in engine.index.similarity(&engine.rules, &said) {
-            *by_rule.entry(rule).or_default() += MEANING_WEIGHT * s;
-        }
-        similarity = by_rule.into_iter().collect();
+        similarity.extend(
+            engine
+                .index
+                .similarity(&engine.rules, &said)
+                .into_iter()
+                .map(|(rule, s)| (rule, MEANING_WEIGHT * s)),
+        );
     }
     (similarity, meanings)
 }

@@ -112,8 +112,10 @@ pub struct Matcher {
     rule_count: usize,
 }
 
-/// Text similarity between the failure and each rule, in `[0, 1]`, supplied
-/// by the search index (so the matcher does not own a second text index).
+/// Text similarity between the failure and each rule, supplied by the search
+/// index (so the matcher does not own a second text index). Each entry is in
+/// `[0, 1]`; entries for the same rule (the log's words, what its lines
+/// mean) add up.
 pub type Similarity = Vec<(usize, f64)>;
 
 impl Matcher {
@@ -321,7 +323,7 @@ impl Matcher {
         let mut sim = vec![0.0; self.rule_count];
         for &(r, s) in similarity {
             if r < self.rule_count {
-                sim[r] = s;
+                sim[r] += s;
             }
         }
 

@@ -145,10 +145,8 @@ fn reads_as_text(out: &mut String, meanings: &[Reading]) {
     }
 }
 
+/// The list without a blank line after it: each caller knows what follows.
 fn reads_as_markdown(out: &mut String, meanings: &[Reading]) {
-    if meanings.is_empty() {
-        return;
-    }
     out.push_str("**Reads as**\n\n");
     for m in meanings {
         out.push_str(&format!(
@@ -158,7 +156,6 @@ fn reads_as_markdown(out: &mut String, meanings: &[Reading]) {
             clip(&m.text, 60).replace('`', "'")
         ));
     }
-    out.push('\n');
 }
 
 fn line_count(n: usize) -> String {
@@ -199,7 +196,10 @@ pub fn markdown(d: &Diagnosis) -> String {
                 }
                 out.push_str("```\n\n");
             }
-            reads_as_markdown(&mut out, &d.meanings);
+            if !d.meanings.is_empty() {
+                reads_as_markdown(&mut out, &d.meanings);
+                out.push('\n');
+            }
             if !best.cause.is_empty() {
                 out.push_str(&format!("**Cause:** {}\n\n", best.cause));
             }
@@ -232,8 +232,6 @@ pub fn markdown(d: &Diagnosis) -> String {
             if !d.meanings.is_empty() {
                 out.push('\n');
                 reads_as_markdown(&mut out, &d.meanings);
-                // The list's closing blank line: the next section brings its own.
-                out.pop();
             }
         }
     }
