@@ -16,9 +16,7 @@ use std::path::Path;
 
 use triage::diagnose::{diagnose, diagnose_files, Diagnosis};
 
-#[path = "fixtures/shared_data.rs"]
-mod shared_data;
-use shared_data::{corpus_engine, shared};
+use crate::support::shared::{corpus_engine, shared};
 
 /// What must survive a change of delivery.
 #[derive(Debug, PartialEq)]

@@ -9,9 +9,7 @@ use triage::article::sections::looks_like_error;
 use triage::article::{load_file, parse_document, Loaded};
 use triage::{Article, Block};
 
-#[path = "fixtures/shared_data.rs"]
-mod shared_data;
-use shared_data::shared;
+use crate::support::shared::shared;
 
 fn files(root: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = walkdir::WalkDir::new(root)

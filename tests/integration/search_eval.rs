@@ -15,9 +15,7 @@ use triage::search::eval::eval_queries;
 use triage::search::{Buffer, SearchIndex};
 use triage::Rule;
 
-#[path = "fixtures/shared_data.rs"]
-mod shared_data;
-use shared_data::{ingested_corpus, shared};
+use crate::support::shared::{ingested_corpus, shared};
 
 fn load_rules(dir: &Path) -> Vec<Rule> {
     load_dir(dir)

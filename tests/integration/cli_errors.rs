@@ -1,10 +1,8 @@
 //! Usage and input errors: exit code 2 and a message that names the culprit.
 
-#[path = "fixtures/cli/support.rs"]
-mod support;
-
 use predicates::prelude::*;
-use support::*;
+
+use crate::support::*;
 
 #[test]
 fn unknown_flag_is_exit_2() {

@@ -1,13 +1,11 @@
 //! `triage ingest` end to end on the fixture knowledge base.
 
-#[path = "fixtures/cli/support.rs"]
-mod support;
-
 use std::fs;
 use std::path::Path;
 
 use predicates::prelude::*;
-use support::*;
+
+use crate::support::*;
 
 fn ingest_into(out: &Path) -> std::process::Output {
     triage()

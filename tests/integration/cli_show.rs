@@ -1,11 +1,10 @@
 //! `triage show`: one rule as text, JSON and Markdown, against golden files
-//! (`UPDATE_GOLDEN=1 cargo test --test cli_show` regenerates them).
-
-#[path = "fixtures/cli/support.rs"]
-mod support;
+//! (`UPDATE_GOLDEN=1 cargo test --test integration cli_show` regenerates
+//! them).
 
 use predicates::prelude::*;
-use support::*;
+
+use crate::support::*;
 
 fn show(rules: &std::path::Path, id: &str, format: &str) -> std::process::Output {
     let o = triage()

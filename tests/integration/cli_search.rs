@@ -1,12 +1,10 @@
 //! `triage search` over the fixture knowledge base.
 
-#[path = "fixtures/cli/support.rs"]
-mod support;
-
 use std::path::Path;
 
 use predicates::prelude::*;
-use support::*;
+
+use crate::support::*;
 
 fn search_json(rules: &Path, query: &[&str], extra: &[&str]) -> (Option<i32>, serde_json::Value) {
     let o = triage()

@@ -1,6 +1,6 @@
 //! Golden tests: each fixture's articles, as pretty JSON, must equal the
-//! stored golden file. `UPDATE_GOLDEN=1 cargo test --test article_golden`
-//! rewrites the golden files after an intended change.
+//! stored golden file. `UPDATE_GOLDEN=1 cargo test --test integration
+//! article_golden` rewrites the golden files after an intended change.
 
 use std::path::Path;
 

@@ -6,9 +6,7 @@ use std::path::Path;
 use triage::article::{load_file, Loaded};
 use triage::Article;
 
-#[path = "fixtures/shared_data.rs"]
-mod shared_data;
-use shared_data::{assert_in_order, shared};
+use crate::support::shared::{assert_in_order, shared};
 
 fn load_one(root: &Path, relative: &str) -> Article {
     match load_file(&root.join(relative), root).expect("loads") {

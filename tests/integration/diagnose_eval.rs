@@ -5,9 +5,7 @@
 
 use triage::eval::{self, share, Report};
 
-#[path = "fixtures/shared_data.rs"]
-mod shared_data;
-use shared_data::{corpus_engine, shared};
+use crate::support::shared::{corpus_engine, shared};
 
 #[test]
 fn labelled_logs_get_their_article_and_others_none() {

@@ -7,9 +7,7 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
-#[path = "fixtures/shared_data.rs"]
-mod shared_data;
-use shared_data::{assert_in_order, shared};
+use crate::support::shared::{assert_in_order, shared};
 
 fn triage() -> Command {
     Command::cargo_bin("triage").expect("binary built")

@@ -7,9 +7,7 @@ use std::path::{Path, PathBuf};
 
 use triage::log::{self, Failure};
 
-#[path = "fixtures/shared_data.rs"]
-mod shared_data;
-use shared_data::shared;
+use crate::support::shared::shared;
 
 struct Case {
     id: String,

@@ -1,16 +1,14 @@
 //! `triage diagnose` on the fixture logs, read from files, standard input
 //! and gzip, in every output format.
 
-#[path = "fixtures/cli/support.rs"]
-mod support;
-
 use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
 use predicates::prelude::*;
 use serde_json::Value;
-use support::*;
+
+use crate::support::*;
 
 fn diagnose(rules: &Path, args: &[&str], files: &[&Path]) -> Output {
     triage()
