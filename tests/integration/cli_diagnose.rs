@@ -5,20 +5,18 @@ use std::io::Write;
 use std::path::Path;
 use std::process::Output;
 
-use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::*;
+use crate::support::{ingested_kb, json_of, log, stdout_of, Test};
 
 fn diagnose(rules: &Path, args: &[&str], files: &[&Path]) -> Output {
-    triage()
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(rules)
         .args(args)
         .args(files)
         .output()
-        .expect("runs")
 }
 
 fn diagnose_json(rules: &Path, files: &[&Path]) -> (Option<i32>, Value) {
@@ -168,12 +166,11 @@ fn container_and_ci_logs_read_like_the_plain_one() {
     gzip(&docker_path, &gz);
     let (_, v) = diagnose_json(rules.path(), &[&gz]);
     assert_eq!(v["failure"], expected["failure"]);
-    let o = triage()
+    let o = Test::new()
         .args(["diagnose", "--format", "json", "--rules"])
         .arg(rules.path())
-        .write_stdin(docker)
-        .output()
-        .unwrap();
+        .stdin(docker)
+        .output();
     assert_eq!(json_of(&o)["failure"], expected["failure"]);
 }
 
@@ -259,17 +256,15 @@ fn standard_input_with_dash_and_without_argument() {
     let expected = stdout_of(&diagnose(rules.path(), &[], &[&path]));
     assert!(expected.contains("private-repo-auth"), "{expected}");
     for args in [&["-"][..], &[][..]] {
-        let o = triage()
+        Test::new()
             .arg("diagnose")
             .arg("--rules")
             .arg(rules.path())
             .args(args)
-            .pipe_stdin(&path)
-            .unwrap()
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(0), "args {args:?}: {}", stderr_of(&o));
-        assert_eq!(stdout_of(&o), expected, "args {args:?}");
+            .stdin_file(&path)
+            .status(0)
+            .stdout(expected.clone())
+            .run();
     }
 }
 
@@ -279,14 +274,13 @@ fn gzip_on_standard_input() {
     let dir = tempfile::tempdir().unwrap();
     let gz = dir.path().join("deploy.log.gz");
     gzip(&log("ansi-timestamps.log"), &gz);
-    triage()
+    Test::new()
         .args(["diagnose", "--format", "json", "--rules"])
         .arg(rules.path())
-        .pipe_stdin(&gz)
-        .unwrap()
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("\"asset-compile-timeout\""));
+        .stdin_file(&gz)
+        .status(0)
+        .stdout_contains("\"asset-compile-timeout\"")
+        .run();
 }
 
 #[test]
@@ -439,23 +433,17 @@ fn text_report_has_cause_remediation_and_show_hint() {
 fn no_ansi_escapes_when_piped_or_with_no_color() {
     let rules = ingested_kb();
     for no_color in [false, true] {
-        let mut cmd = triage();
+        let mut test = Test::new();
         if no_color {
-            cmd.env("NO_COLOR", "1");
+            test = test.env("NO_COLOR", "1");
         }
-        let o = cmd
-            .arg("diagnose")
+        test.arg("diagnose")
             .arg("--rules")
             .arg(rules.path())
             .arg(log("ansi-timestamps.log"))
-            .output()
-            .unwrap();
-        assert_eq!(o.status.code(), Some(0));
-        assert!(
-            !o.stdout.contains(&0x1b),
-            "NO_COLOR={no_color}: {:?}",
-            stdout_of(&o)
-        );
+            .status(0)
+            .stdout_lacks("\u{1b}")
+            .run();
     }
 }
 
@@ -536,22 +524,22 @@ fn a_terse_failure_is_explained_in_every_format() {
 #[test]
 fn empty_log_gives_no_diagnosis() {
     let rules = ingested_kb();
-    triage()
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(rules.path())
         .arg(log("empty.log"))
-        .assert()
-        .code(1)
-        .stdout(predicate::str::starts_with("No failure found in 0 lines"));
-    triage()
+        .status(1)
+        .stdout_starts_with("No failure found in 0 lines")
+        .run();
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(rules.path())
-        .write_stdin("")
-        .assert()
-        .code(1)
-        .stdout(predicate::str::contains("No failure found"));
+        .stdin("")
+        .status(1)
+        .stdout_contains("No failure found")
+        .run();
 }
 
 #[test]

@@ -1,8 +1,6 @@
 //! Usage and input errors: exit code 2 and a message that names the culprit.
 
-use predicates::prelude::*;
-
-use crate::support::*;
+use crate::support::{ingested_kb, log, Test};
 
 #[test]
 fn unknown_flag_is_exit_2() {
@@ -11,105 +9,105 @@ fn unknown_flag_is_exit_2() {
         &["search", "lock", "--colour"][..],
         &["ingest", "kb", "--out", "x", "--bogus"][..],
     ] {
-        triage()
+        Test::new()
             .args(args)
-            .assert()
-            .code(2)
-            .stdout(predicate::str::is_empty())
-            .stderr(predicate::str::contains("unexpected argument"));
+            .status(2)
+            .stdout("")
+            .stderr_contains("unexpected argument")
+            .run();
     }
 }
 
 #[test]
 fn unknown_subcommand_and_bad_values_are_exit_2() {
-    triage().arg("frobnicate").assert().code(2);
-    triage().assert().code(2);
-    triage()
+    Test::new().arg("frobnicate").status(2).run();
+    Test::new().status(2).run();
+    Test::new()
         .args(["diagnose", "--format", "yaml", "-"])
-        .write_stdin("")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("yaml"));
-    triage()
+        .stdin("")
+        .status(2)
+        .stderr_contains("yaml")
+        .run();
+    Test::new()
         .args(["diagnose", "--top", "many", "-"])
-        .write_stdin("")
-        .assert()
-        .code(2);
+        .stdin("")
+        .status(2)
+        .run();
     // Nothing to show is a mistake, not an empty report.
-    triage()
+    Test::new()
         .args(["diagnose", "--top", "0", "-"])
-        .write_stdin("Fatal error: widget store is gone\n")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("at least 1"));
-    triage()
+        .stdin("Fatal error: widget store is gone\n")
+        .status(2)
+        .stderr_contains("at least 1")
+        .run();
+    Test::new()
         .args(["search", "--limit", "0", "widget"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("at least 1"));
-    triage().args(["ingest", "somewhere"]).assert().code(2);
+        .status(2)
+        .stderr_contains("at least 1")
+        .run();
+    Test::new().args(["ingest", "somewhere"]).status(2).run();
 }
 
 #[test]
 fn missing_log_file_is_exit_2_with_the_path() {
     let rules = ingested_kb();
     let missing = rules.path().join("logs/deploy-missing.log");
-    triage()
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(rules.path())
         .arg(&missing)
-        .assert()
-        .code(2)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains(missing.display().to_string()));
+        .status(2)
+        .stdout("")
+        .stderr_contains(missing.display().to_string())
+        .run();
 }
 
 #[test]
 fn missing_log_after_a_good_one_is_still_exit_2() {
     let rules = ingested_kb();
-    triage()
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(rules.path())
         .arg(log("repo-auth-box.log"))
         .arg("nowhere/second.log")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("nowhere/second.log"));
+        .status(2)
+        .stderr_contains("nowhere/second.log")
+        .run();
 }
 
 #[test]
 fn missing_rules_dir_is_exit_2_with_the_path() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-rules-here");
-    triage()
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(&missing)
         .arg(log("empty.log"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no-rules-here"));
-    triage()
+        .status(2)
+        .stderr_contains("no-rules-here")
+        .run();
+    Test::new()
         .args(["search", "lock", "--rules"])
         .arg(&missing)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no-rules-here"));
+        .status(2)
+        .stderr_contains("no-rules-here")
+        .run();
 }
 
 #[test]
 fn empty_rules_dir_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    triage()
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(dir.path())
         .arg(log("empty.log"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no rule files"));
+        .status(2)
+        .stderr_contains("no rule files")
+        .run();
 }
 
 #[test]
@@ -119,12 +117,12 @@ fn corrupt_gzip_is_exit_2_naming_the_file() {
     let gz = dir.path().join("truncated.log.gz");
     // A gzip header with nothing after it.
     std::fs::write(&gz, [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0xff, 0x01]).unwrap();
-    triage()
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(rules.path())
         .arg(&gz)
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("truncated.log.gz"));
+        .status(2)
+        .stderr_contains("truncated.log.gz")
+        .run();
 }

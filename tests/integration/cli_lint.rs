@@ -1,11 +1,6 @@
 //! `triage lint` on hand-written rule directories.
 
-use assert_cmd::Command;
-use predicates::str::contains;
-
-fn triage() -> Command {
-    Command::cargo_bin("triage").expect("binary built")
-}
+use crate::support::Test;
 
 const DISK: &str = r#"id = "disk-full"
 title = "Build fails: the disk is full"
@@ -33,13 +28,13 @@ fn example_diagnosed_as_another_rule_is_a_contradiction() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("disk-full.toml"), DISK).unwrap();
     std::fs::write(dir.path().join("repo-auth.toml"), AUTH).unwrap();
-    triage()
+    Test::new()
         .args(["lint", "--strict", "--rules"])
         .arg(dir.path())
-        .assert()
-        .code(1)
-        .stderr(contains("repo-auth.toml:8:"))
-        .stderr(contains("diagnosed as disk-full"));
+        .status(1)
+        .stderr_contains("repo-auth.toml:8:")
+        .stderr_contains("diagnosed as disk-full")
+        .run();
 }
 
 #[test]
@@ -51,23 +46,22 @@ fn bad_regex_and_duplicate_id_are_reported_with_lines() {
         "patterns = [\"(unclosed\"]\nsignatures = [",
     );
     std::fs::write(dir.path().join("b.toml"), copy).unwrap();
-    triage()
+    Test::new()
         .args(["lint", "--rules"])
         .arg(dir.path())
-        .assert()
-        .code(1)
-        .stderr(contains("b.toml:1: duplicate id"))
-        .stderr(contains("b.toml:3: patterns: regex does not compile"));
+        .status(1)
+        .stderr_contains("b.toml:1: duplicate id")
+        .stderr_contains("b.toml:3: patterns: regex does not compile")
+        .run();
 }
 
 #[test]
 fn clean_rules_lint_clean() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("disk-full.toml"), DISK).unwrap();
-    triage()
+    Test::new()
         .args(["lint", "--strict", "--rules"])
         .arg(dir.path())
-        .assert()
-        .success()
-        .stdout(contains("1 rules, no problems"));
+        .stdout_contains("1 rules, no problems")
+        .run();
 }

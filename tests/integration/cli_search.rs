@@ -2,19 +2,16 @@
 
 use std::path::Path;
 
-use predicates::prelude::*;
-
-use crate::support::*;
+use crate::support::{ingested_kb, json_of, Test};
 
 fn search_json(rules: &Path, query: &[&str], extra: &[&str]) -> (Option<i32>, serde_json::Value) {
-    let o = triage()
+    let o = Test::new()
         .arg("search")
         .args(query)
         .args(["--format", "json", "--rules"])
         .arg(rules)
         .args(extra)
-        .output()
-        .expect("runs");
+        .output();
     (o.status.code(), json_of(&o))
 }
 
@@ -94,16 +91,14 @@ fn limit_caps_the_results() {
 #[test]
 fn text_output_lists_title_id_and_show_hint() {
     let rules = ingested_kb();
-    triage()
+    Test::new()
         .args(["search", "no space left on device", "--rules"])
         .arg(rules.path())
-        .assert()
-        .code(0)
-        .stdout(predicate::str::starts_with(
-            " 1. Build stops with no space left on device  [disk-full]",
-        ))
-        .stdout(predicate::str::contains("triage show disk-full"))
-        .stdout(predicate::str::contains("\u{1b}").not());
+        .status(0)
+        .stdout_starts_with(" 1. Build stops with no space left on device  [disk-full]")
+        .stdout_contains("triage show disk-full")
+        .stdout_lacks("\u{1b}")
+        .run();
 }
 
 #[test]
@@ -115,28 +110,28 @@ fn empty_or_stop_word_query_is_exit_2() {
         &["the", "of", "and"][..],
         &["  ...  "][..],
     ] {
-        triage()
+        Test::new()
             .arg("search")
             .args(query)
             .arg("--rules")
             .arg(rules.path())
-            .assert()
-            .code(2)
-            .stdout(predicate::str::is_empty())
-            .stderr(predicate::str::contains("empty"));
+            .status(2)
+            .stdout("")
+            .stderr_contains("empty")
+            .run();
     }
 }
 
 #[test]
 fn no_match_is_exit_1() {
     let rules = ingested_kb();
-    triage()
+    Test::new()
         .args(["search", "zebra quantum pineapple", "--rules"])
         .arg(rules.path())
-        .assert()
-        .code(1)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains("no article matches"));
+        .status(1)
+        .stdout("")
+        .stderr_contains("no article matches")
+        .run();
     let (code, v) = search_json(rules.path(), &["zebra quantum pineapple"], &[]);
     assert_eq!(code, Some(1));
     assert_eq!(v["results"], serde_json::json!([]));

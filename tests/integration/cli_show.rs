@@ -2,23 +2,14 @@
 //! (`UPDATE_GOLDEN=1 cargo test --test integration cli_show` regenerates
 //! them).
 
-use predicates::prelude::*;
-
-use crate::support::*;
+use crate::support::{assert_golden, ingested_kb, json_of, stdout_of, Test};
 
 fn show(rules: &std::path::Path, id: &str, format: &str) -> std::process::Output {
-    let o = triage()
+    Test::new()
         .env("NO_COLOR", "1")
         .args(["show", id, "--format", format, "--rules"])
         .arg(rules)
-        .output()
-        .expect("runs");
-    assert!(
-        o.status.success(),
-        "show {id} --format {format} failed: {}",
-        stderr_of(&o)
-    );
-    o
+        .run()
 }
 
 #[test]
@@ -76,13 +67,11 @@ fn json_has_the_contract_keys() {
 #[test]
 fn text_output_has_no_ansi_escapes_when_piped() {
     let rules = ingested_kb();
-    let o = triage()
+    Test::new()
         .args(["show", "migration-lock", "--rules"])
         .arg(rules.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success());
-    assert!(!o.stdout.contains(&0x1b), "{}", stdout_of(&o));
+        .stdout_lacks("\u{1b}")
+        .run();
 }
 
 #[test]
@@ -112,11 +101,11 @@ fn an_edition_without_a_link_shows_its_twin_s() {
 #[test]
 fn unknown_id_exits_1_with_a_message() {
     let rules = ingested_kb();
-    triage()
+    Test::new()
         .args(["show", "no-such-article", "--rules"])
         .arg(rules.path())
-        .assert()
-        .code(1)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains("no-such-article"));
+        .status(1)
+        .stdout("")
+        .stderr_contains("no-such-article")
+        .run();
 }
