@@ -4,12 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn triage() -> Command {
-    Command::cargo_bin("triage").expect("the triage binary is built")
-}
+use crate::support::Test;
 
 fn example(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,12 +15,11 @@ fn example(name: &str) -> PathBuf {
 }
 
 fn diagnose_json(log: &Path) -> (Option<i32>, Value) {
-    let out = triage()
+    let out = Test::new()
         .arg("diagnose")
         .arg(log)
         .args(["--format", "json"])
-        .output()
-        .expect("run triage diagnose");
+        .output();
     let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "diagnose {} did not print JSON ({e}): {}",
@@ -41,23 +37,16 @@ fn diagnose_json(log: &Path) -> (Option<i32>, Value) {
 // (area-code-is-not-set and unknown-module-on-enable match examples).
 #[test]
 fn every_rule_example_passes() {
-    let out = triage().arg("test").output().expect("run triage test");
-    assert!(
-        out.status.success(),
-        "triage test failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    Test::new().arg("test").run();
 }
 
 #[test]
 fn embedded_rules_lint_strictly() {
-    triage().arg("lint").assert().success();
-    triage()
+    Test::new().arg("lint").run();
+    Test::new()
         .args(["lint", "--strict", "--rules"])
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"))
-        .assert()
-        .success();
+        .run();
 }
 
 /// (log in `examples/`, the article it must be diagnosed as), as in
@@ -293,10 +282,9 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
 fn search_finds_each_article_from_a_plain_description() {
     let mut wrong = Vec::new();
     for (query, expected) in DESCRIPTIONS {
-        let out = triage()
+        let out = Test::new()
             .args(["search", query, "--format", "json"])
-            .output()
-            .expect("run triage search");
+            .output();
         let json: Value = serde_json::from_slice(&out.stdout).expect("search prints JSON");
         let first = json["results"][0]["id"]
             .as_str()

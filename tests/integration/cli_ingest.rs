@@ -3,18 +3,17 @@
 use std::fs;
 use std::path::Path;
 
-use predicates::prelude::*;
-
-use crate::support::*;
+use crate::support::{
+    file_names, ingested_kb, kb_dir, log, stderr_of, stdout_of, Test, KB_RULE_FILES,
+};
 
 fn ingest_into(out: &Path) -> std::process::Output {
-    triage()
+    Test::new()
         .arg("ingest")
         .arg(kb_dir())
         .arg("--out")
         .arg(out)
         .output()
-        .expect("runs")
 }
 
 #[test]
@@ -163,15 +162,13 @@ fn edited_rule_is_kept_on_reingest_and_force_overwrites() {
         stdout_of(&o)
     );
 
-    let o = triage()
+    let o = Test::new()
         .arg("ingest")
         .arg(kb_dir())
         .arg("--out")
         .arg(out.path())
         .arg("--force")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "stderr: {}", stderr_of(&o));
+        .run();
     assert_eq!(fs::read_to_string(&path).unwrap(), original);
     assert!(
         stdout_of(&o).contains("0 kept (edited)"),
@@ -183,29 +180,27 @@ fn edited_rule_is_kept_on_reingest_and_force_overwrites() {
 #[test]
 fn exclude_leaves_out_matching_paths() {
     let out = tempfile::tempdir().unwrap();
-    triage()
+    Test::new()
         .arg("ingest")
         .arg(kb_dir())
         .arg("--out")
         .arg(out.path())
         .args(["--exclude", "guides/**"])
-        .assert()
-        .success()
-        .stdout(predicate::str::contains("ingested 2 articles from 3 files"));
+        .stdout_contains("ingested 2 articles from 3 files")
+        .run();
     assert_eq!(
         file_names(out.path()),
         ["disk-full.toml", "private-repo-auth.toml"]
     );
 
     let out = tempfile::tempdir().unwrap();
-    triage()
+    Test::new()
         .arg("ingest")
         .arg(kb_dir())
         .arg("--out")
         .arg(out.path())
         .args(["--exclude", "*.html", "--exclude", "**/acme-error-codes.md"])
-        .assert()
-        .success();
+        .run();
     assert_eq!(
         file_names(out.path()),
         ["asset-compile-timeout.toml", "migration-lock.toml"]
@@ -231,13 +226,12 @@ fn bad_files_are_reported_and_the_rest_is_ingested() {
     )
     .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let o = triage()
+    let o = Test::new()
         .arg("ingest")
         .arg(kb.path())
         .arg("--out")
         .arg(out.path())
-        .output()
-        .unwrap();
+        .output();
     assert!(!o.status.success(), "a skipped file must fail the run");
     let stderr = stderr_of(&o);
     assert!(
@@ -256,14 +250,14 @@ fn bad_files_are_reported_and_the_rest_is_ingested() {
 fn missing_input_path_is_a_usage_error() {
     let out = tempfile::tempdir().unwrap();
     let missing = out.path().join("no-such-kb");
-    triage()
+    Test::new()
         .arg("ingest")
         .arg(&missing)
         .arg("--out")
         .arg(out.path().join("rules"))
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("no-such-kb"));
+        .status(2)
+        .stderr_contains("no-such-kb")
+        .run();
 }
 
 #[test]
@@ -274,36 +268,33 @@ fn broken_rule_file_fails_diagnose_with_file_and_line() {
         "id = \"hand-made\"\ntitle = \"Hand made\"\nsteps = [\"one\",\n",
     )
     .unwrap();
-    let o = triage()
+    // The error names the file and line, and there is no diagnosis from a
+    // broken rulebook.
+    Test::new()
         .arg("diagnose")
         .arg("--rules")
         .arg(rules.path())
         .arg(log("unknown-failure.log"))
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr_of(&o));
-    let stderr = stderr_of(&o);
-    assert!(
-        stderr.contains("hand-made.toml:3:"),
-        "error should name the file and line:\n{stderr}"
-    );
-    assert!(o.stdout.is_empty(), "no diagnosis on a broken rulebook");
+        .status(2)
+        .stderr_contains("hand-made.toml:3:")
+        .stdout("")
+        .run();
 }
 
 #[test]
 fn generated_rules_pass_lint_and_a_broken_one_is_named() {
     let rules = ingested_kb();
-    triage()
+    Test::new()
         .args(["lint", "--rules"])
         .arg(rules.path())
-        .assert()
-        .code(0)
-        .stdout(predicate::str::contains("7 rules, no problems"));
+        .status(0)
+        .stdout_contains("7 rules, no problems")
+        .run();
     fs::write(rules.path().join("oops.toml"), "id = \"oops\"\ntitle = \n").unwrap();
-    triage()
+    Test::new()
         .args(["lint", "--rules"])
         .arg(rules.path())
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("oops.toml:2:"));
+        .status(1)
+        .stderr_contains("oops.toml:2:")
+        .run();
 }

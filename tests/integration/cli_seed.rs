@@ -4,14 +4,10 @@
 //! asserted one by one rather than through a golden file, so that no
 //! corpus text is copied into the project.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 use crate::support::shared::{assert_in_order, shared};
-
-fn triage() -> Command {
-    Command::cargo_bin("triage").expect("binary built")
-}
+use crate::support::Test;
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
@@ -27,22 +23,17 @@ fn seed_article_shows_as_json_with_every_part() {
         return;
     };
     let out = tempfile::tempdir().unwrap();
-    triage()
+    Test::new()
         .arg("ingest")
         .arg(&seed)
         .arg("--out")
         .arg(out.path())
-        .assert()
-        .success();
-    let shown = triage()
+        .run();
+    let shown = Test::new()
         .args(["show", "360031380671", "--format", "json", "--rules"])
         .arg(out.path())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let v: Value = serde_json::from_slice(&shown).unwrap();
+        .run();
+    let v: Value = serde_json::from_slice(&shown.stdout).unwrap();
 
     assert_eq!(v["id"], "360031380671");
     assert_eq!(
