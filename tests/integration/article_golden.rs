@@ -6,8 +6,9 @@ use std::path::Path;
 
 use triage::article::{load_file, Loaded};
 
+use crate::support::assert_golden;
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/articles");
-const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden/articles");
 
 fn check(file: &str) {
     let root = Path::new(FIXTURES);
@@ -17,23 +18,7 @@ fn check(file: &str) {
     };
     let actual = serde_json::to_string_pretty(&articles).unwrap() + "\n";
     let stem = Path::new(file).file_stem().unwrap().to_string_lossy();
-    let golden = Path::new(GOLDEN).join(format!("{stem}.json"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::create_dir_all(GOLDEN).unwrap();
-        std::fs::write(&golden, &actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&golden).unwrap_or_else(|err| {
-        panic!(
-            "{}: {err}; run with UPDATE_GOLDEN=1 to create it",
-            golden.display()
-        )
-    });
-    assert!(
-        expected == actual,
-        "{file} differs from {}; run with UPDATE_GOLDEN=1 if intended.\n--- actual ---\n{actual}",
-        golden.display()
-    );
+    assert_golden(&format!("articles/{stem}.json"), &actual);
 }
 
 #[test]

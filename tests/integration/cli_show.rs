@@ -16,30 +16,30 @@ fn show(rules: &std::path::Path, id: &str, format: &str) -> std::process::Output
 fn helpcenter_article_as_json_matches_golden() {
     let rules = ingested_kb();
     let o = show(rules.path(), "private-repo-auth", "json");
-    assert_golden("show-private-repo-auth.json", &stdout_of(&o));
+    assert_golden("cli/show-private-repo-auth.json", &stdout_of(&o));
 }
 
 #[test]
 fn helpcenter_article_as_text_matches_golden() {
     let rules = ingested_kb();
     let o = show(rules.path(), "private-repo-auth", "text");
-    assert_golden("show-private-repo-auth.txt", &stdout_of(&o));
+    assert_golden("cli/show-private-repo-auth.txt", &stdout_of(&o));
 }
 
 #[test]
 fn helpcenter_article_as_markdown_matches_golden() {
     let rules = ingested_kb();
     let o = show(rules.path(), "private-repo-auth", "markdown");
-    assert_golden("show-private-repo-auth.md", &stdout_of(&o));
+    assert_golden("cli/show-private-repo-auth.md", &stdout_of(&o));
 }
 
 #[test]
 fn markdown_article_and_table_row_match_golden() {
     let rules = ingested_kb();
     let o = show(rules.path(), "migration-lock", "text");
-    assert_golden("show-migration-lock.txt", &stdout_of(&o));
+    assert_golden("cli/show-migration-lock.txt", &stdout_of(&o));
     let o = show(rules.path(), "acme-error-codes#42", "json");
-    assert_golden("show-acme-error-codes@42.json", &stdout_of(&o));
+    assert_golden("cli/show-acme-error-codes@42.json", &stdout_of(&o));
 }
 
 #[test]
