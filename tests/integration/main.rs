@@ -1,11 +1,16 @@
 //! The integration tests: one binary, so that `cargo test` links the
-//! library once for all of them, and helpers are an ordinary module.
+//! library once for all of them, and the helpers are an ordinary module
+//! (`support`).
 //!
 //! Each suite is a module; run one with
-//! `cargo test --test integration <suite>::`. Suites named `cli_*` and
-//! `bundled_rules` run the real `triage` binary; the others call the
-//! library. Those measuring against the real data in `../shared` skip
-//! when it is absent, unless `CI` is set (see `support::shared`).
+//! `cargo test --test integration <suite>::`. The `cli_*` suites and
+//! `bundled_rules` run the real `triage` binary through `support::Test`;
+//! the others call the library. Those measuring against the real data in
+//! `../shared` skip when it is absent, and fail instead when `CI` is set
+//! (`support::shared`). Fixtures and golden files live in `tests/fixtures`
+//! and `tests/golden`; `UPDATE_GOLDEN=1` rewrites the golden files.
+//! Cargo.toml's `autotests = false` builds nothing else from `tests/`:
+//! `layout` checks that no test file is left out.
 
 mod support;
 
