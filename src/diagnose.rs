@@ -8,9 +8,11 @@ use std::sync::LazyLock;
 use serde::Serialize;
 
 use crate::log::{self, FailureFinder, LogError, Meanings, Reading};
-use crate::matcher::{Candidate, Confidence, EvidenceLine, FailureRegion, Matcher, Scan};
+use crate::matcher::{
+    Candidate, Confidence, ErrorCode, EvidenceLine, FailureRegion, Matcher, Scan,
+};
 use crate::rulebook::rule::Rule;
-use crate::search::SearchIndex;
+use crate::search::{RuleSimilarity, SearchIndex};
 
 /// Most failure lines fed to the text similarity: the last ones, which are
 /// where a run stops.
@@ -180,10 +182,15 @@ impl<'e> Pass<'e> {
                     .map(|l| l.text.as_str()),
             ),
         });
-        let codes: Vec<(usize, String)> = failure
+        let codes: Vec<ErrorCode> = failure
             .iter()
             .flat_map(|f| f.error_lines.iter())
-            .filter_map(|l| l.code.clone().map(|c| (l.number, c)))
+            .filter_map(|l| {
+                l.code.clone().map(|code| ErrorCode {
+                    line: l.number,
+                    code,
+                })
+            })
             .collect();
         let (similarity, meanings) = match &failure {
             Some(f) => failure_similarity(engine, f),
@@ -210,7 +217,7 @@ impl<'e> Pass<'e> {
 fn failure_similarity(
     engine: &Engine,
     failure: &log::Failure,
-) -> (Vec<(usize, f64)>, Vec<Reading>) {
+) -> (Vec<RuleSimilarity>, Vec<Reading>) {
     let mut lines: Vec<&log::LogLine> = failure
         .error_lines
         .iter()
@@ -252,7 +259,10 @@ fn failure_similarity(
                 .index
                 .similarity(&engine.rules, &said)
                 .into_iter()
-                .map(|(rule, s)| (rule, MEANING_WEIGHT * s)),
+                .map(|s| RuleSimilarity {
+                    score: MEANING_WEIGHT * s.score,
+                    ..s
+                }),
         );
     }
     (similarity, meanings)
