@@ -3,7 +3,6 @@
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use serde::Serialize;
 
@@ -34,19 +33,28 @@ pub struct Engine {
     pub origins: Vec<String>,
     pub matcher: Matcher,
     pub index: SearchIndex,
-    /// What terse failure lines mean (the bundled list).
-    pub meanings: &'static LazyLock<Meanings>,
+    /// What terse failure lines mean.
+    pub meanings: Meanings,
 }
 
 impl Engine {
+    /// An engine over `loaded`, with the bundled meanings.
     pub fn new(
         loaded: Vec<crate::rulebook::LoadedRule>,
     ) -> Result<Engine, crate::matcher::CompileError> {
         Engine::from_knowledge(crate::knowledge::Knowledge::from_loaded(loaded))
     }
 
+    /// An engine over `k`, with the bundled meanings.
     pub fn from_knowledge(
         k: crate::knowledge::Knowledge,
+    ) -> Result<Engine, crate::matcher::CompileError> {
+        Engine::with_meanings(k, Meanings::bundled())
+    }
+
+    pub fn with_meanings(
+        k: crate::knowledge::Knowledge,
+        meanings: Meanings,
     ) -> Result<Engine, crate::matcher::CompileError> {
         let matcher = Matcher::new(&k.rules)?;
         Ok(Engine {
@@ -54,7 +62,7 @@ impl Engine {
             origins: k.origins,
             matcher,
             index: k.index,
-            meanings: &log::meaning::BUNDLED_MEANINGS,
+            meanings,
         })
     }
 }
@@ -427,9 +435,11 @@ mod tests {
         assert!(d.diagnoses.is_empty());
 
         // Without the list, the log's own words pick the other article.
-        let mut plain = Engine::new(rules()).unwrap();
-        static NONE: LazyLock<Meanings> = LazyLock::new(Meanings::default);
-        plain.meanings = &NONE;
+        let plain = Engine::with_meanings(
+            crate::knowledge::Knowledge::from_loaded(rules()),
+            Meanings::default(),
+        )
+        .unwrap();
         let d = diagnose(&plain, log.as_bytes(), 3).unwrap();
         assert_eq!(
             first(&d).as_deref(),
