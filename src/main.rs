@@ -1,6 +1,7 @@
 //! The `triage` binary: parse the command line, call the library, turn
 //! results and errors into output and exit codes (0 found / ok, 1 nothing
-//! found or a check failed, 2 usage or input error, like grep).
+//! found or a check failed, 2 usage or input error, like grep; see
+//! [`CliError::code`]).
 
 mod cli;
 
@@ -12,19 +13,54 @@ use anstream::{eprint, eprintln, print, println};
 use clap::Parser;
 
 use cli::{Cli, Command, OutputFormat};
-use triage::rulebook::{self, LoadedRule};
+use triage::rulebook::{self, LoadedRule, RulebookError};
 
-/// An error already worded for the user, with its exit code.
-struct Failure {
-    message: String,
-    code: u8,
+/// Why a command did not succeed, worded for the user by its `Display`.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Rules(#[from] RulebookError),
+    #[error(transparent)]
+    Compile(#[from] triage::matcher::CompileError),
+    #[error(transparent)]
+    Log(#[from] triage::log::LogError),
+    #[error(transparent)]
+    Eval(#[from] triage::eval::EvalError),
+    #[error(transparent)]
+    Ingest(#[from] triage::ingest::IngestError),
+    #[error("{0}; describe the symptom or paste the error message")]
+    Query(triage::search::QueryError),
+    /// A rule file `lint` could not read.
+    #[error(transparent)]
+    ReadRule(std::io::Error),
+    /// Writing to standard output failed.
+    #[error(transparent)]
+    Output(std::io::Error),
+    #[error("no rule with id {0:?} (try `triage search`)")]
+    NoRule(String),
+    #[error("no article matches {0:?}")]
+    NoMatch(String),
+    /// `eval` figures under their `--min-*` thresholds.
+    #[error("{}", .0.join("; "))]
+    BelowThreshold(Vec<String>),
 }
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure {
-            message: e.to_string(),
-            code: 2,
+impl CliError {
+    /// The exit code: 1 when the answer is no (nothing found, a check
+    /// failed), 2 when the command could not run on its input. Library
+    /// errors do not know they end a process; this is the one place that
+    /// decides.
+    fn code(&self) -> u8 {
+        match self {
+            CliError::NoRule(_) | CliError::NoMatch(_) | CliError::BelowThreshold(_) => 1,
+            CliError::Rules(_)
+            | CliError::Compile(_)
+            | CliError::Log(_)
+            | CliError::Eval(_)
+            | CliError::Ingest(_)
+            | CliError::Query(_)
+            | CliError::ReadRule(_)
+            | CliError::Output(_) => 2,
         }
     }
 }
@@ -33,16 +69,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            if !f.message.is_empty() {
-                eprintln!("triage: {}", f.message);
-            }
-            ExitCode::from(f.code)
+        Err(e) => {
+            eprintln!("triage: {e}");
+            ExitCode::from(e.code())
         }
     }
 }
 
-fn run(cli: Cli) -> Result<u8, Failure> {
+fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Ingest {
             paths,
@@ -53,10 +87,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Show { id, rules, format } => {
             let knowledge = triage::knowledge::Knowledge::load(rules.as_deref())?;
             let Some(at) = knowledge.rules.iter().position(|r| r.id == id) else {
-                return Err(Failure {
-                    message: format!("no rule with id {id:?} (try `triage search`)"),
-                    code: 1,
-                });
+                return Err(CliError::NoRule(id));
             };
             // Its own link, or its other edition's (as diagnose and search).
             let editions = knowledge.index.other_editions(at);
@@ -133,13 +164,15 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 out.push_str(p);
                 out.push('\n');
             }
-            std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes())?;
+            // Plain `std` output, as ever: regex sources are not styled.
+            std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes())
+                .map_err(CliError::Output)?;
             Ok(0)
         }
     }
 }
 
-fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, Failure> {
+fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, CliError> {
     Ok(triage::diagnose::Engine::from_knowledge(
         triage::knowledge::Knowledge::load(dir)?,
     )?)
@@ -173,7 +206,7 @@ fn print_miss(id: &str, expected: &[String], got: &[String]) {
     println!("miss {id}: expected {} got {got}", expected.join(" | "));
 }
 
-fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Result<u8, Failure> {
+fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Result<u8, CliError> {
     use triage::eval::{share, Report};
     let mut failed = Vec::new();
     match triage::eval::run(engine, file)? {
@@ -219,10 +252,7 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
     if failed.is_empty() {
         Ok(0)
     } else {
-        Err(Failure {
-            message: failed.join("; "),
-            code: 1,
-        })
+        Err(CliError::BelowThreshold(failed))
     }
 }
 
@@ -231,7 +261,7 @@ fn search(
     dir: Option<&Path>,
     limit: usize,
     format: cli::SearchFormat,
-) -> Result<u8, Failure> {
+) -> Result<u8, CliError> {
     use triage::knowledge::Catalog;
     // Search needs no matcher, and only the rules it shows.
     let catalog = Catalog::load(dir)?;
@@ -242,29 +272,16 @@ fn search(
         }
         (found, _) => found,
     };
-    let (rules, hits) = match found {
-        Ok(f) => f,
-        Err(e) => {
-            return Err(Failure {
-                message: format!("{e}; describe the symptom or paste the error message"),
-                code: 2,
-            })
-        }
-    };
+    let (rules, hits) = found.map_err(CliError::Query)?;
     if hits.is_empty() {
         if format == cli::SearchFormat::Json {
             println!("{}", triage::report::search::json(&rules, &hits));
         }
-        return Err(Failure {
-            message: format!("no article matches {query:?}"),
-            code: 1,
-        });
+        return Err(CliError::NoMatch(query.to_string()));
     }
     match format {
         cli::SearchFormat::Text => print!("{}", triage::report::search::text(&rules, &hits)),
-        cli::SearchFormat::Json => {
-            println!("{}", triage::report::search::json(&rules, &hits))
-        }
+        cli::SearchFormat::Json => println!("{}", triage::report::search::json(&rules, &hits)),
     }
     Ok(0)
 }
@@ -284,7 +301,7 @@ fn ingest(
     out: &Path,
     exclude: Vec<String>,
     force: bool,
-) -> Result<u8, Failure> {
+) -> Result<u8, CliError> {
     let options = triage::ingest::IngestOptions { exclude, force };
     let show_progress = std::io::stderr().is_terminal();
     let report = triage::ingest::ingest(paths, out, &options, |done, total| {
@@ -325,12 +342,12 @@ fn ingest(
     Ok(if report.errors.is_empty() { 0 } else { 1 })
 }
 
-fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, Failure> {
+fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
     let (files, strict) = match dir {
         Some(d) => {
             let mut files = Vec::new();
             for path in rulebook::store::rule_files(d)? {
-                let text = std::fs::read_to_string(&path)?;
+                let text = std::fs::read_to_string(&path).map_err(CliError::ReadRule)?;
                 files.push((path.display().to_string(), text));
             }
             (files, strict)
