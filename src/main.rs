@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anstream::{eprint, eprintln, print, println};
+use anstream::{eprint, eprintln};
 use clap::Parser;
 
 use cli::{Cli, Command, OutputFormat};
@@ -63,12 +63,36 @@ impl CliError {
             | CliError::Output(_) => 2,
         }
     }
+
+    /// The reader of our output went away (`triage patterns | head -1`):
+    /// nothing is wrong, there is just no one left to tell.
+    fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// `print!` to standard output, returning a failed write (as
+/// [`CliError::Output`]) where `anstream::print!` ignores a broken pipe and
+/// panics on anything else.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        std::io::Write::write_fmt(&mut anstream::stdout(), format_args!($($arg)*))
+            .map_err(CliError::Output)
+    };
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        out!("{}\n", format_args!($($arg)*))
+    };
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("triage: {e}");
             ExitCode::from(e.code())
@@ -97,9 +121,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 ..knowledge.rules[at].clone()
             };
             match format {
-                OutputFormat::Text => print!("{}", triage::report::rule::text(rule)),
-                OutputFormat::Json => println!("{}", triage::report::rule::json(rule)),
-                OutputFormat::Markdown => print!("{}", triage::report::rule::markdown(rule)),
+                OutputFormat::Text => out!("{}", triage::report::rule::text(rule))?,
+                OutputFormat::Json => outln!("{}", triage::report::rule::json(rule))?,
+                OutputFormat::Markdown => out!("{}", triage::report::rule::markdown(rule))?,
             }
             Ok(0)
         }
@@ -113,9 +137,9 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             let engine = engine(rules.as_deref())?;
             let d = triage::diagnose::diagnose_files(&engine, &files, top.max(1))?;
             match format {
-                OutputFormat::Text => print!("{}", triage::report::diagnosis::text(&d)),
-                OutputFormat::Json => println!("{}", triage::report::diagnosis::json(&d)),
-                OutputFormat::Markdown => print!("{}", triage::report::diagnosis::markdown(&d)),
+                OutputFormat::Text => out!("{}", triage::report::diagnosis::text(&d))?,
+                OutputFormat::Json => outln!("{}", triage::report::diagnosis::json(&d))?,
+                OutputFormat::Markdown => out!("{}", triage::report::diagnosis::markdown(&d))?,
             }
             Ok(if d.found() { 0 } else { 1 })
         }
@@ -148,13 +172,13 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             for f in &report.failures {
                 eprintln!("FAIL {f}");
             }
-            println!(
+            outln!(
                 "{} rules, {} examples: {} passed, {} failed",
                 engine.rules.len(),
                 report.examples,
                 report.examples - report.failures.len(),
                 report.failures.len()
-            );
+            )?;
             Ok(if report.failures.is_empty() { 0 } else { 1 })
         }
         Command::Patterns { rules } => {
@@ -197,13 +221,13 @@ fn below(name: &str, value: f64, min: Option<f64>, failed: &mut Vec<String>) {
     }
 }
 
-fn print_miss(id: &str, expected: &[String], got: &[String]) {
+fn print_miss(id: &str, expected: &[String], got: &[String]) -> Result<(), CliError> {
     let got = if got.is_empty() {
         "nothing".to_string()
     } else {
         got.join(", ")
     };
-    println!("miss {id}: expected {} got {got}", expected.join(" | "));
+    outln!("miss {id}: expected {} got {got}", expected.join(" | "))
 }
 
 fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Result<u8, CliError> {
@@ -212,30 +236,30 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
     match triage::eval::run(engine, file)? {
         Report::Cases(r) => {
             for m in &r.misses {
-                print_miss(&m.id, &m.expected, &m.predicted);
+                print_miss(&m.id, &m.expected, &m.predicted)?;
             }
             for m in &r.false_alarms {
-                println!("false alarm {}: diagnosed {}", m.id, m.predicted.join(", "));
+                outln!("false alarm {}: diagnosed {}", m.id, m.predicted.join(", "))?;
             }
             let (top1, top3, abstain) = (
                 share(r.top1, r.labelled),
                 share(r.top3, r.labelled),
                 share(r.abstained, r.unlabelled),
             );
-            println!(
+            outln!(
                 "labelled cases: {}  top-1: {} ({})  top-3: {} ({})  diagnosed: {} right, {} wrong\nunlabelled/control cases: {}  no diagnosis: {} ({})",
                 r.labelled, pct(top1), r.top1, pct(top3), r.top3, r.diagnosed_right, r.diagnosed_wrong, r.unlabelled, pct(abstain), r.abstained
-            );
+            )?;
             below("top-1", top1, t.top1, &mut failed);
             below("top-3", top3, t.top3, &mut failed);
             below("abstention", abstain, t.abstain, &mut failed);
         }
         Report::Queries(r) => {
             for m in &r.misses {
-                print_miss(&m.id, &m.expect, &m.got);
+                print_miss(&m.id, &m.expect, &m.got)?;
             }
             let (top1, top3) = (r.top1, r.top3);
-            println!(
+            outln!(
                 "labelled queries: {}  top-1: {} ({})  top-3: {} ({})  MRR@10: {:.3}",
                 r.evaluated,
                 pct(top1),
@@ -243,7 +267,7 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
                 pct(top3),
                 (top3 * r.evaluated as f64).round(),
                 r.mrr10
-            );
+            )?;
             below("top-1", top1, t.top1, &mut failed);
             below("top-3", top3, t.top3, &mut failed);
             below("MRR", r.mrr10, t.mrr, &mut failed);
@@ -275,13 +299,13 @@ fn search(
     let (rules, hits) = found.map_err(CliError::Query)?;
     if hits.is_empty() {
         if format == cli::SearchFormat::Json {
-            println!("{}", triage::report::search::json(&rules, &hits));
+            outln!("{}", triage::report::search::json(&rules, &hits))?;
         }
         return Err(CliError::NoMatch(query.to_string()));
     }
     match format {
-        cli::SearchFormat::Text => print!("{}", triage::report::search::text(&rules, &hits)),
-        cli::SearchFormat::Json => println!("{}", triage::report::search::json(&rules, &hits)),
+        cli::SearchFormat::Text => out!("{}", triage::report::search::text(&rules, &hits))?,
+        cli::SearchFormat::Json => outln!("{}", triage::report::search::json(&rules, &hits))?,
     }
     Ok(0)
 }
@@ -327,7 +351,7 @@ fn ingest(
             path.display()
         );
     }
-    println!(
+    outln!(
         "ingested {} articles from {} files into {}: {} new, {} updated, {} unchanged, {} kept (edited), {} skipped (not articles), {} errors",
         report.articles,
         report.files,
@@ -338,7 +362,7 @@ fn ingest(
         report.kept.len(),
         report.not_articles.len(),
         report.errors.len()
-    );
+    )?;
     Ok(if report.errors.is_empty() { 0 } else { 1 })
 }
 
@@ -392,10 +416,10 @@ fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
         }
     }
     if problems == 0 {
-        println!("{} rules, no problems", parsed.len());
+        outln!("{} rules, no problems", parsed.len())?;
         Ok(0)
     } else {
-        println!("{} rules, {problems} problems", parsed.len());
+        outln!("{} rules, {problems} problems", parsed.len())?;
         Ok(1)
     }
 }
