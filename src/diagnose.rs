@@ -3,14 +3,15 @@
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::sync::LazyLock;
 
 use serde::Serialize;
 
 use crate::log::{self, FailureFinder, LogError, Meanings, Reading};
-use crate::matcher::{Candidate, Confidence, EvidenceLine, FailureRegion, Matcher, Scan};
+use crate::matcher::{
+    Candidate, Confidence, ErrorCode, EvidenceLine, FailureRegion, Matcher, Scan,
+};
 use crate::rulebook::rule::Rule;
-use crate::search::SearchIndex;
+use crate::search::{RuleSimilarity, SearchIndex};
 
 /// Most failure lines fed to the text similarity: the last ones, which are
 /// where a run stops.
@@ -32,19 +33,28 @@ pub struct Engine {
     pub origins: Vec<String>,
     pub matcher: Matcher,
     pub index: SearchIndex,
-    /// What terse failure lines mean (the bundled list).
-    pub meanings: &'static LazyLock<Meanings>,
+    /// What terse failure lines mean.
+    pub meanings: Meanings,
 }
 
 impl Engine {
+    /// An engine over `loaded`, with the bundled meanings.
     pub fn new(
         loaded: Vec<crate::rulebook::LoadedRule>,
     ) -> Result<Engine, crate::matcher::CompileError> {
         Engine::from_knowledge(crate::knowledge::Knowledge::from_loaded(loaded))
     }
 
+    /// An engine over `k`, with the bundled meanings.
     pub fn from_knowledge(
         k: crate::knowledge::Knowledge,
+    ) -> Result<Engine, crate::matcher::CompileError> {
+        Engine::with_meanings(k, Meanings::bundled())
+    }
+
+    pub fn with_meanings(
+        k: crate::knowledge::Knowledge,
+        meanings: Meanings,
     ) -> Result<Engine, crate::matcher::CompileError> {
         let matcher = Matcher::new(&k.rules)?;
         Ok(Engine {
@@ -52,7 +62,7 @@ impl Engine {
             origins: k.origins,
             matcher,
             index: k.index,
-            meanings: &log::meaning::BUNDLED_MEANINGS,
+            meanings,
         })
     }
 }
@@ -180,10 +190,15 @@ impl<'e> Pass<'e> {
                     .map(|l| l.text.as_str()),
             ),
         });
-        let codes: Vec<(usize, String)> = failure
+        let codes: Vec<ErrorCode> = failure
             .iter()
             .flat_map(|f| f.error_lines.iter())
-            .filter_map(|l| l.code.clone().map(|c| (l.number, c)))
+            .filter_map(|l| {
+                l.code.clone().map(|code| ErrorCode {
+                    line: l.number,
+                    code,
+                })
+            })
             .collect();
         let (similarity, meanings) = match &failure {
             Some(f) => failure_similarity(engine, f),
@@ -210,7 +225,7 @@ impl<'e> Pass<'e> {
 fn failure_similarity(
     engine: &Engine,
     failure: &log::Failure,
-) -> (Vec<(usize, f64)>, Vec<Reading>) {
+) -> (Vec<RuleSimilarity>, Vec<Reading>) {
     let mut lines: Vec<&log::LogLine> = failure
         .error_lines
         .iter()
@@ -252,7 +267,10 @@ fn failure_similarity(
                 .index
                 .similarity(&engine.rules, &said)
                 .into_iter()
-                .map(|(rule, s)| (rule, MEANING_WEIGHT * s)),
+                .map(|s| RuleSimilarity {
+                    score: MEANING_WEIGHT * s.score,
+                    ..s
+                }),
         );
     }
     (similarity, meanings)
@@ -417,9 +435,11 @@ mod tests {
         assert!(d.diagnoses.is_empty());
 
         // Without the list, the log's own words pick the other article.
-        let mut plain = Engine::new(rules()).unwrap();
-        static NONE: LazyLock<Meanings> = LazyLock::new(Meanings::default);
-        plain.meanings = &NONE;
+        let plain = Engine::with_meanings(
+            crate::knowledge::Knowledge::from_loaded(rules()),
+            Meanings::default(),
+        )
+        .unwrap();
         let d = diagnose(&plain, log.as_bytes(), 3).unwrap();
         assert_eq!(
             first(&d).as_deref(),

@@ -1,6 +1,7 @@
 //! The `triage` binary: parse the command line, call the library, turn
 //! results and errors into output and exit codes (0 found / ok, 1 nothing
-//! found or a check failed, 2 usage or input error, like grep).
+//! found or a check failed, 2 usage or input error, like grep; see
+//! [`CliError::code`]).
 
 mod cli;
 
@@ -8,41 +9,98 @@ use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anstream::{eprint, eprintln, print, println};
+use anstream::{eprint, eprintln};
 use clap::Parser;
 
 use cli::{Cli, Command, OutputFormat};
-use triage::rulebook::{self, LoadedRule};
+use triage::rulebook::{self, LoadedRule, RulebookError};
 
-/// An error already worded for the user, with its exit code.
-struct Failure {
-    message: String,
-    code: u8,
+/// Why a command did not succeed, worded for the user by its `Display`.
+#[derive(Debug, thiserror::Error)]
+enum CliError {
+    #[error(transparent)]
+    Rules(#[from] RulebookError),
+    #[error(transparent)]
+    Compile(#[from] triage::matcher::CompileError),
+    #[error(transparent)]
+    Log(#[from] triage::log::LogError),
+    #[error(transparent)]
+    Eval(#[from] triage::eval::EvalError),
+    #[error(transparent)]
+    Ingest(#[from] triage::ingest::IngestError),
+    #[error("{0}; describe the symptom or paste the error message")]
+    Query(triage::search::QueryError),
+    /// A rule file `lint` could not read.
+    #[error(transparent)]
+    ReadRule(std::io::Error),
+    /// Writing to standard output failed.
+    #[error(transparent)]
+    Output(std::io::Error),
+    #[error("no rule with id {0:?} (try `triage search`)")]
+    NoRule(String),
+    #[error("no article matches {0:?}")]
+    NoMatch(String),
+    /// `eval` figures under their `--min-*` thresholds.
+    #[error("{}", .0.join("; "))]
+    BelowThreshold(Vec<String>),
 }
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure {
-            message: e.to_string(),
-            code: 2,
+impl CliError {
+    /// The exit code: 1 when the answer is no (nothing found, a check
+    /// failed), 2 when the command could not run on its input. Library
+    /// errors do not know they end a process; this is the one place that
+    /// decides.
+    fn code(&self) -> u8 {
+        match self {
+            CliError::NoRule(_) | CliError::NoMatch(_) | CliError::BelowThreshold(_) => 1,
+            CliError::Rules(_)
+            | CliError::Compile(_)
+            | CliError::Log(_)
+            | CliError::Eval(_)
+            | CliError::Ingest(_)
+            | CliError::Query(_)
+            | CliError::ReadRule(_)
+            | CliError::Output(_) => 2,
         }
     }
+
+    /// The reader of our output went away (`triage patterns | head -1`):
+    /// nothing is wrong, there is just no one left to tell.
+    fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// `print!` to standard output, returning a failed write (as
+/// [`CliError::Output`]) where `anstream::print!` ignores a broken pipe and
+/// panics on anything else.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        std::io::Write::write_fmt(&mut anstream::stdout(), format_args!($($arg)*))
+            .map_err(CliError::Output)
+    };
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        out!("{}\n", format_args!($($arg)*))
+    };
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            if !f.message.is_empty() {
-                eprintln!("triage: {}", f.message);
-            }
-            ExitCode::from(f.code)
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("triage: {e}");
+            ExitCode::from(e.code())
         }
     }
 }
 
-fn run(cli: Cli) -> Result<u8, Failure> {
+fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         Command::Ingest {
             paths,
@@ -53,10 +111,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Show { id, rules, format } => {
             let knowledge = triage::knowledge::Knowledge::load(rules.as_deref())?;
             let Some(at) = knowledge.rules.iter().position(|r| r.id == id) else {
-                return Err(Failure {
-                    message: format!("no rule with id {id:?} (try `triage search`)"),
-                    code: 1,
-                });
+                return Err(CliError::NoRule(id));
             };
             // Its own link, or its other edition's (as diagnose and search).
             let editions = knowledge.index.other_editions(at);
@@ -66,9 +121,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 ..knowledge.rules[at].clone()
             };
             match format {
-                OutputFormat::Text => print!("{}", triage::report::rule::text(rule)),
-                OutputFormat::Json => println!("{}", triage::report::rule::json(rule)),
-                OutputFormat::Markdown => print!("{}", triage::report::rule::markdown(rule)),
+                OutputFormat::Text => out!("{}", triage::report::rule::text(rule))?,
+                OutputFormat::Json => outln!("{}", triage::report::rule::json(rule))?,
+                OutputFormat::Markdown => out!("{}", triage::report::rule::markdown(rule))?,
             }
             Ok(0)
         }
@@ -82,9 +137,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             let engine = engine(rules.as_deref())?;
             let d = triage::diagnose::diagnose_files(&engine, &files, top.max(1))?;
             match format {
-                OutputFormat::Text => print!("{}", triage::report::diagnosis::text(&d)),
-                OutputFormat::Json => println!("{}", triage::report::diagnosis::json(&d)),
-                OutputFormat::Markdown => print!("{}", triage::report::diagnosis::markdown(&d)),
+                OutputFormat::Text => out!("{}", triage::report::diagnosis::text(&d))?,
+                OutputFormat::Json => outln!("{}", triage::report::diagnosis::json(&d))?,
+                OutputFormat::Markdown => out!("{}", triage::report::diagnosis::markdown(&d))?,
             }
             Ok(if d.found() { 0 } else { 1 })
         }
@@ -117,13 +172,13 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             for f in &report.failures {
                 eprintln!("FAIL {f}");
             }
-            println!(
+            outln!(
                 "{} rules, {} examples: {} passed, {} failed",
                 engine.rules.len(),
                 report.examples,
                 report.examples - report.failures.len(),
                 report.failures.len()
-            );
+            )?;
             Ok(if report.failures.is_empty() { 0 } else { 1 })
         }
         Command::Patterns { rules } => {
@@ -133,13 +188,15 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 out.push_str(p);
                 out.push('\n');
             }
-            std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes())?;
+            // Plain `std` output, as ever: regex sources are not styled.
+            std::io::Write::write_all(&mut std::io::stdout(), out.as_bytes())
+                .map_err(CliError::Output)?;
             Ok(0)
         }
     }
 }
 
-fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, Failure> {
+fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, CliError> {
     Ok(triage::diagnose::Engine::from_knowledge(
         triage::knowledge::Knowledge::load(dir)?,
     )?)
@@ -164,45 +221,45 @@ fn below(name: &str, value: f64, min: Option<f64>, failed: &mut Vec<String>) {
     }
 }
 
-fn print_miss(id: &str, expected: &[String], got: &[String]) {
+fn print_miss(id: &str, expected: &[String], got: &[String]) -> Result<(), CliError> {
     let got = if got.is_empty() {
         "nothing".to_string()
     } else {
         got.join(", ")
     };
-    println!("miss {id}: expected {} got {got}", expected.join(" | "));
+    outln!("miss {id}: expected {} got {got}", expected.join(" | "))
 }
 
-fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Result<u8, Failure> {
+fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Result<u8, CliError> {
     use triage::eval::{share, Report};
     let mut failed = Vec::new();
     match triage::eval::run(engine, file)? {
         Report::Cases(r) => {
             for m in &r.misses {
-                print_miss(&m.id, &m.expected, &m.predicted);
+                print_miss(&m.id, &m.expected, &m.predicted)?;
             }
             for m in &r.false_alarms {
-                println!("false alarm {}: diagnosed {}", m.id, m.predicted.join(", "));
+                outln!("false alarm {}: diagnosed {}", m.id, m.predicted.join(", "))?;
             }
             let (top1, top3, abstain) = (
                 share(r.top1, r.labelled),
                 share(r.top3, r.labelled),
                 share(r.abstained, r.unlabelled),
             );
-            println!(
+            outln!(
                 "labelled cases: {}  top-1: {} ({})  top-3: {} ({})  diagnosed: {} right, {} wrong\nunlabelled/control cases: {}  no diagnosis: {} ({})",
                 r.labelled, pct(top1), r.top1, pct(top3), r.top3, r.diagnosed_right, r.diagnosed_wrong, r.unlabelled, pct(abstain), r.abstained
-            );
+            )?;
             below("top-1", top1, t.top1, &mut failed);
             below("top-3", top3, t.top3, &mut failed);
             below("abstention", abstain, t.abstain, &mut failed);
         }
         Report::Queries(r) => {
             for m in &r.misses {
-                print_miss(&m.id, &m.expect, &m.got);
+                print_miss(&m.id, &m.expect, &m.got)?;
             }
             let (top1, top3) = (r.top1, r.top3);
-            println!(
+            outln!(
                 "labelled queries: {}  top-1: {} ({})  top-3: {} ({})  MRR@10: {:.3}",
                 r.evaluated,
                 pct(top1),
@@ -210,7 +267,7 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
                 pct(top3),
                 (top3 * r.evaluated as f64).round(),
                 r.mrr10
-            );
+            )?;
             below("top-1", top1, t.top1, &mut failed);
             below("top-3", top3, t.top3, &mut failed);
             below("MRR", r.mrr10, t.mrr, &mut failed);
@@ -219,10 +276,7 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
     if failed.is_empty() {
         Ok(0)
     } else {
-        Err(Failure {
-            message: failed.join("; "),
-            code: 1,
-        })
+        Err(CliError::BelowThreshold(failed))
     }
 }
 
@@ -231,7 +285,7 @@ fn search(
     dir: Option<&Path>,
     limit: usize,
     format: cli::SearchFormat,
-) -> Result<u8, Failure> {
+) -> Result<u8, CliError> {
     use triage::knowledge::Catalog;
     // Search needs no matcher, and only the rules it shows.
     let catalog = Catalog::load(dir)?;
@@ -242,29 +296,16 @@ fn search(
         }
         (found, _) => found,
     };
-    let (rules, hits) = match found {
-        Ok(f) => f,
-        Err(e) => {
-            return Err(Failure {
-                message: format!("{e}; describe the symptom or paste the error message"),
-                code: 2,
-            })
-        }
-    };
+    let (rules, hits) = found.map_err(CliError::Query)?;
     if hits.is_empty() {
         if format == cli::SearchFormat::Json {
-            println!("{}", triage::report::search::json(&rules, &hits));
+            outln!("{}", triage::report::search::json(&rules, &hits))?;
         }
-        return Err(Failure {
-            message: format!("no article matches {query:?}"),
-            code: 1,
-        });
+        return Err(CliError::NoMatch(query.to_string()));
     }
     match format {
-        cli::SearchFormat::Text => print!("{}", triage::report::search::text(&rules, &hits)),
-        cli::SearchFormat::Json => {
-            println!("{}", triage::report::search::json(&rules, &hits))
-        }
+        cli::SearchFormat::Text => out!("{}", triage::report::search::text(&rules, &hits))?,
+        cli::SearchFormat::Json => outln!("{}", triage::report::search::json(&rules, &hits))?,
     }
     Ok(0)
 }
@@ -284,7 +325,7 @@ fn ingest(
     out: &Path,
     exclude: Vec<String>,
     force: bool,
-) -> Result<u8, Failure> {
+) -> Result<u8, CliError> {
     let options = triage::ingest::IngestOptions { exclude, force };
     let show_progress = std::io::stderr().is_terminal();
     let report = triage::ingest::ingest(paths, out, &options, |done, total| {
@@ -310,7 +351,7 @@ fn ingest(
             path.display()
         );
     }
-    println!(
+    outln!(
         "ingested {} articles from {} files into {}: {} new, {} updated, {} unchanged, {} kept (edited), {} skipped (not articles), {} errors",
         report.articles,
         report.files,
@@ -321,16 +362,16 @@ fn ingest(
         report.kept.len(),
         report.not_articles.len(),
         report.errors.len()
-    );
+    )?;
     Ok(if report.errors.is_empty() { 0 } else { 1 })
 }
 
-fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, Failure> {
+fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
     let (files, strict) = match dir {
         Some(d) => {
             let mut files = Vec::new();
             for path in rulebook::store::rule_files(d)? {
-                let text = std::fs::read_to_string(&path)?;
+                let text = std::fs::read_to_string(&path).map_err(CliError::ReadRule)?;
                 files.push((path.display().to_string(), text));
             }
             (files, strict)
@@ -375,10 +416,10 @@ fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, Failure> {
         }
     }
     if problems == 0 {
-        println!("{} rules, no problems", parsed.len());
+        outln!("{} rules, no problems", parsed.len())?;
         Ok(0)
     } else {
-        println!("{} rules, {problems} problems", parsed.len());
+        outln!("{} rules, {problems} problems", parsed.len())?;
         Ok(1)
     }
 }

@@ -12,7 +12,7 @@
 //! It depends on nothing else in the crate, so that `build.rs` can check the
 //! bundled list with the same code and fail the build on a bad entry.
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use regex::bytes::{RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::{Deserialize, Serialize};
@@ -105,23 +105,15 @@ pub struct Reading {
     pub means: String,
 }
 
-/// A compiled list of meanings.
+/// A list of meanings, ready to read lines with.
 #[derive(Debug)]
 pub struct Meanings {
     entries: Vec<Meaning>,
     /// All patterns at once: one pass over a line finds every entry it
-    /// matches. Compiled without Unicode (see [`compile`]).
-    set: RegexSet,
+    /// matches. Compiled without Unicode (see [`compile`]); the bundled
+    /// list's on first use (see [`Meanings::bundled`]).
+    set: OnceLock<RegexSet>,
 }
-
-/// The bundled list, compiled on first use: a run whose log has no failure
-/// never reads a line through it.
-pub static BUNDLED_MEANINGS: LazyLock<Meanings> = LazyLock::new(|| {
-    // `build.rs` refuses to build with a list that does not parse, so this
-    // cannot fail for a user; diagnose would go without meanings rather
-    // than stop.
-    Meanings::parse(BUNDLED, BUNDLED_NAME).unwrap_or_default()
-});
 
 /// Patterns are matched as ASCII on the line's bytes: the messages they
 /// decode are ASCII, and without Unicode classes and case folding the set
@@ -135,7 +127,7 @@ impl Default for Meanings {
     fn default() -> Self {
         Meanings {
             entries: Vec::new(),
-            set: RegexSet::empty(),
+            set: OnceLock::from(RegexSet::empty()),
         }
     }
 }
@@ -144,31 +136,49 @@ fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-impl Meanings {
-    /// Reads a list; `origin` names it in errors.
-    pub fn parse(text: &str, origin: &str) -> Result<Meanings, MeaningError> {
-        let file: MeaningsFile = toml::from_str(text).map_err(|e| MeaningError::Syntax {
-            origin: origin.to_string(),
-            line: e.span().map_or(1, |s| line_of(text, s.start)),
-            message: e.message().to_string(),
-        })?;
-        let mut entries = Vec::with_capacity(file.meaning.len());
-        for entry in file.meaning {
-            let line = line_of(text, entry.pattern.span().start);
-            if entry.means.get_ref().trim().is_empty() {
-                return Err(MeaningError::Empty {
-                    origin: origin.to_string(),
-                    line: line_of(text, entry.means.span().start),
-                });
-            }
-            entries.push(Meaning {
-                means: entry.means.into_inner().trim().to_string(),
-                line,
-                pattern: entry.pattern.into_inner(),
-                matches: entry.matches,
-                no_match: entry.no_match,
+/// The entries of a list, not yet compiled.
+fn entries(text: &str, origin: &str) -> Result<Vec<Meaning>, MeaningError> {
+    let file: MeaningsFile = toml::from_str(text).map_err(|e| MeaningError::Syntax {
+        origin: origin.to_string(),
+        line: e.span().map_or(1, |s| line_of(text, s.start)),
+        message: e.message().to_string(),
+    })?;
+    let mut entries = Vec::with_capacity(file.meaning.len());
+    for entry in file.meaning {
+        let line = line_of(text, entry.pattern.span().start);
+        if entry.means.get_ref().trim().is_empty() {
+            return Err(MeaningError::Empty {
+                origin: origin.to_string(),
+                line: line_of(text, entry.means.span().start),
             });
         }
+        entries.push(Meaning {
+            means: entry.means.into_inner().trim().to_string(),
+            line,
+            pattern: entry.pattern.into_inner(),
+            matches: entry.matches,
+            no_match: entry.no_match,
+        });
+    }
+    Ok(entries)
+}
+
+impl Meanings {
+    /// The bundled list. Its patterns are compiled on first use: a run
+    /// whose log has no failure never reads a line through it.
+    pub fn bundled() -> Meanings {
+        // `build.rs` refuses to build with a list that does not parse or
+        // compile, so this cannot fail for a user; diagnose would go
+        // without meanings rather than stop.
+        Meanings {
+            entries: entries(BUNDLED, BUNDLED_NAME).unwrap_or_default(),
+            set: OnceLock::new(),
+        }
+    }
+
+    /// Reads a list and compiles its patterns; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Meanings, MeaningError> {
+        let entries = entries(text, origin)?;
         let patterns: Vec<&str> = entries.iter().map(|m| m.pattern.as_str()).collect();
         let set = compile(&patterns).map_err(|e| {
             // Name the entry at fault: the set's error does not say which.
@@ -182,7 +192,18 @@ impl Meanings {
                 message,
             }
         })?;
-        Ok(Meanings { entries, set })
+        Ok(Meanings {
+            entries,
+            set: OnceLock::from(set),
+        })
+    }
+
+    fn set(&self) -> &RegexSet {
+        self.set.get_or_init(|| {
+            let patterns: Vec<&str> = self.entries.iter().map(|m| m.pattern.as_str()).collect();
+            // Only the bundled list gets here, which `build.rs` compiled.
+            compile(&patterns).unwrap_or_else(|_| RegexSet::empty())
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -226,7 +247,7 @@ impl Meanings {
     pub fn read<'a>(&self, lines: impl IntoIterator<Item = (usize, &'a str)>) -> Vec<Reading> {
         let mut latest: Vec<Option<(usize, &str)>> = vec![None; self.entries.len()];
         for (number, text) in lines {
-            for i in self.set.matches(text.as_bytes()).iter() {
+            for i in self.set().matches(text.as_bytes()).iter() {
                 if latest[i].is_none_or(|(n, _)| number >= n) {
                     latest[i] = Some((number, text));
                 }

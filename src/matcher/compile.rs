@@ -63,7 +63,23 @@ pub struct Check {
     pub identity: bool,
 }
 
+/// A quoted block: one entry of a rule's `signatures`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BlockId {
+    pub rule: usize,
+    /// Index in the rule's `signatures`.
+    pub signature: usize,
+}
+
 impl Check {
+    /// The block a signature line belongs to.
+    pub fn block(&self) -> BlockId {
+        BlockId {
+            rule: self.rule,
+            signature: self.index,
+        }
+    }
+
     pub fn regex(&self) -> &Regex {
         self.regex.get_or_init(|| {
             // Sources are escaped templates or patterns validated in
@@ -238,10 +254,10 @@ pub struct Compiled {
     pub word_index: HashMap<String, Vec<usize>>,
     /// Error code -> rules that name it.
     pub codes: HashMap<String, Vec<usize>>,
-    /// (rule, signature index) -> total specificity of its lines.
-    pub block_weight: HashMap<(usize, usize), f64>,
+    /// Quoted block -> total specificity of its lines.
+    pub block_weight: HashMap<BlockId, f64>,
     /// Quoted blocks with an identity line (see [`Check::identity`]).
-    pub identified: std::collections::HashSet<(usize, usize)>,
+    pub identified: std::collections::HashSet<BlockId>,
 }
 
 /// A name in a message: a package (`vendor/name`), a namespace or class
@@ -420,14 +436,14 @@ pub fn compile(rules: &[Rule], titles: &[Vec<String>]) -> Result<Compiled, Compi
             codes.entry(code.clone()).or_default().push(r);
         }
     }
-    let mut block_weight: HashMap<(usize, usize), f64> = HashMap::new();
+    let mut block_weight: HashMap<BlockId, f64> = HashMap::new();
     for c in checks.iter().filter(|c| c.kind == SourceKind::Signature) {
-        *block_weight.entry((c.rule, c.index)).or_default() += c.specificity;
+        *block_weight.entry(c.block()).or_default() += c.specificity;
     }
     let identified = checks
         .iter()
         .filter(|c| c.kind == SourceKind::Signature && c.identity)
-        .map(|c| (c.rule, c.index))
+        .map(Check::block)
         .collect();
     Ok(Compiled {
         identified,

@@ -13,9 +13,10 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-pub use compile::{CompileError, Compiled, SourceKind};
+pub use compile::{BlockId, CompileError, Compiled, SourceKind};
 
 use crate::rulebook::rule::Rule;
+use crate::search::RuleSimilarity;
 
 /// How sure a candidate is. Only `High` and `Medium` are diagnoses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -45,6 +46,14 @@ pub struct Candidate {
     /// Error-code evidence.
     pub code: f64,
     pub evidence: Vec<EvidenceLine>,
+}
+
+/// An error code the deploy tool printed on a failure line (see
+/// [`crate::log::LogLine::code`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorCode {
+    pub line: usize,
+    pub code: String,
 }
 
 /// What the log stage found, in the form the matcher needs.
@@ -112,11 +121,16 @@ pub struct Matcher {
     rule_count: usize,
 }
 
-/// Text similarity between the failure and each rule, supplied by the search
-/// index (so the matcher does not own a second text index). Each entry is in
-/// `[0, 1]`; entries for the same rule (the log's words, what its lines
-/// mean) add up.
-pub type Similarity = Vec<(usize, f64)>;
+/// The evidence of one quoted block, gathered over its lines.
+#[derive(Debug, Clone, Copy, Default)]
+struct BlockScore {
+    /// Its best line's score.
+    best: f64,
+    /// The specificity of its lines the log reproduces (in full or in part).
+    found: f64,
+    /// Its best full match.
+    full: f64,
+}
 
 impl Matcher {
     pub fn new(rules: &[Rule]) -> Result<Matcher, CompileError> {
@@ -162,13 +176,17 @@ impl Matcher {
         }
     }
 
-    /// Score every rule with any evidence, best first.
+    /// Score every rule with any evidence, best first. `similarity` is the
+    /// text similarity between the failure and the rules, supplied by the
+    /// search index (so the matcher does not own a second text index);
+    /// entries for the same rule (the log's words, what its lines mean) add
+    /// up.
     pub fn rank(
         &self,
         scan: &Scan,
         failure: Option<&FailureRegion>,
-        codes: &[(usize, String)],
-        similarity: &Similarity,
+        codes: &[ErrorCode],
+        similarity: &[RuleSimilarity],
     ) -> Vec<Candidate> {
         let c = &self.compiled;
         let empty = FailureRegion::default();
@@ -264,9 +282,9 @@ impl Matcher {
 
         // Per quoted block: its best line, scaled by how much of the block
         // (by specificity) the log reproduces.
-        let mut blocks: HashMap<(usize, usize), (f64, f64, f64)> = HashMap::new();
+        let mut blocks: HashMap<BlockId, BlockScore> = HashMap::new();
         // Blocks whose identity line the log reproduces in full.
-        let mut identity_found: HashSet<(usize, usize)> = HashSet::new();
+        let mut identity_found: HashSet<BlockId> = HashSet::new();
         for (&ci, &score) in &line_scores {
             let check = &c.checks[ci];
             if check.kind != SourceKind::Signature {
@@ -274,18 +292,18 @@ impl Matcher {
                 patterned[check.rule] = true;
                 continue;
             }
-            let entry = blocks
-                .entry((check.rule, check.index))
-                .or_insert((0.0, 0.0, 0.0));
-            entry.0 = entry.0.max(score);
-            entry.1 += check.specificity * (score / check.specificity.max(1e-9)).min(1.0);
-            entry.2 = entry.2.max(full_scores.get(&ci).copied().unwrap_or(0.0));
+            let entry = blocks.entry(check.block()).or_default();
+            entry.best = entry.best.max(score);
+            entry.found += check.specificity * (score / check.specificity.max(1e-9)).min(1.0);
+            entry.full = entry.full.max(full_scores.get(&ci).copied().unwrap_or(0.0));
             if check.identity && full_scores.contains_key(&ci) {
-                identity_found.insert((check.rule, check.index));
+                identity_found.insert(check.block());
             }
         }
-        for (&(rule, index), &(best, found, full)) in &blocks {
-            let total = c.block_weight.get(&(rule, index)).copied().unwrap_or(0.0);
+        for (block, score) in &blocks {
+            let BlockScore { best, found, full } = *score;
+            let rule = block.rule;
+            let total = c.block_weight.get(block).copied().unwrap_or(0.0);
             let coverage = if total > 0.0 {
                 (found / total).min(1.0)
             } else {
@@ -297,8 +315,7 @@ impl Matcher {
             // The log reproduces the tool's generic lines of the quote but
             // not the one naming what the article is about: the same tool
             // failing over something else. It may rank, not diagnose.
-            let anonymous =
-                c.identified.contains(&(rule, index)) && !identity_found.contains(&(rule, index));
+            let anonymous = c.identified.contains(block) && !identity_found.contains(block);
             let full = if anonymous {
                 full.min(weights::ANONYMOUS_FULL)
             } else {
@@ -308,7 +325,7 @@ impl Matcher {
         }
 
         let mut code_scores = vec![0.0; self.rule_count];
-        for (line, code) in codes {
+        for ErrorCode { line, code } in codes {
             if let Some(rules) = c.codes.get(code) {
                 let w = region.weight(*line);
                 for &r in rules {
@@ -321,9 +338,9 @@ impl Matcher {
         }
 
         let mut sim = vec![0.0; self.rule_count];
-        for &(r, s) in similarity {
-            if r < self.rule_count {
-                sim[r] += s;
+        for &RuleSimilarity { rule, score } in similarity {
+            if rule < self.rule_count {
+                sim[rule] += score;
             }
         }
 
@@ -500,7 +517,7 @@ mod tests {
     }
 
     /// Scan `lines` (all of them error lines of one failure) and rank.
-    fn ranked(rules: &[Rule], lines: &[&str], similarity: &Similarity) -> Vec<Candidate> {
+    fn ranked(rules: &[Rule], lines: &[&str], similarity: &[RuleSimilarity]) -> Vec<Candidate> {
         let matcher = Matcher::new(rules).unwrap();
         let mut scan = Scan::default();
         let error_lines: Vec<EvidenceLine> = lines
@@ -551,7 +568,7 @@ mod tests {
                 UNRESOLVED,
                 "Problem 1 - a plugin requires composer-plugin-api ^1.0",
             ],
-            &Vec::new(),
+            &[],
         );
         let full = ranked(
             &rules,
@@ -560,7 +577,7 @@ mod tests {
                 "acme/extension-pack requires acme/framework 103.0.6 -> found acme/framework[103.0.5] but it does not match your minimum-stability.",
                 "Installation failed, reverting composer.json to its original content.",
             ],
-            &Vec::new(),
+            &[],
         );
         assert!(
             generic[0].score < 0.75 * full[0].score,
@@ -578,7 +595,14 @@ mod tests {
             rule("a", "Deploy stalls on a lock", &[]),
             rule("b", "Something else", &[]),
         ];
-        let candidates = ranked(&rules, &["Deploy stalls: lock held"], &vec![(0, 0.99)]);
+        let candidates = ranked(
+            &rules,
+            &["Deploy stalls: lock held"],
+            &[RuleSimilarity {
+                rule: 0,
+                score: 0.99,
+            }],
+        );
         assert_eq!(candidates[0].rule, 0);
         assert_eq!(candidates[0].confidence, Confidence::Low);
     }
@@ -598,7 +622,7 @@ mod tests {
         let candidates = ranked(
             &rules,
             &["PHP Fatal error: Allowed memory size of 134217728 bytes exhausted in /app/x.php"],
-            &Vec::new(),
+            &[],
         );
         assert_eq!(candidates[0].rule, 1, "{candidates:?}");
         assert!(candidates[1].score < candidates[0].score);
@@ -624,7 +648,7 @@ mod tests {
                 "The 'https://repo.example.test/packages.json' URL required authentication (HTTP 401).",
                 "Error: Unable to acquire the migration lock on table 'cron_schedule'",
             ],
-            &Vec::new(),
+            &[],
         );
         assert!(
             confidence_of(&candidates, 0) >= Confidence::Medium,

@@ -43,7 +43,7 @@ pub(crate) fn numbered_steps(steps: &[String], markdown: bool) -> String {
         n += 1;
         let mut lines = step.lines();
         let first = lines.next().unwrap_or("");
-        out.push_str(&format!("{:>4}. {first}\n", n));
+        out.push_str(&format!("{n:>4}. {first}\n"));
         for line in lines {
             out.push_str(&format!("      {line}\n"));
         }

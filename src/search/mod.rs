@@ -68,6 +68,7 @@ use analysis::{
 };
 use equivalents::Equivalents;
 use fuzzy::{Lookup, Vocabulary};
+pub use similarity::RuleSimilarity;
 use stored::{nth, ArchivedIndexData, FieldPostings, IndexBytes, IndexData, StoredIndex};
 pub use stored::{Buffer, IndexError};
 

@@ -9,9 +9,18 @@ use crate::rulebook::Rule;
 /// shared-vocabulary noise every failure has with many articles.
 const HALF_SCORE: f64 = 12.0;
 
+/// How close, in words, a text is to one rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleSimilarity {
+    /// Index of the rule in the slice the index was built from.
+    pub rule: usize,
+    /// In `(0, 1)`.
+    pub score: f64,
+}
+
 impl SearchIndex {
     /// Similarity of `text` to every rule with any, in `(0, 1)`, unsorted.
-    pub fn similarity(&self, rules: &[Rule], text: &str) -> Vec<(usize, f64)> {
+    pub fn similarity(&self, rules: &[Rule], text: &str) -> Vec<RuleSimilarity> {
         if rules.len() != self.rule_count() {
             return Vec::new();
         }
@@ -22,7 +31,10 @@ impl SearchIndex {
             .into_iter()
             .enumerate()
             .filter(|&(_, s)| s > 0.0)
-            .map(|(r, s)| (r, s / (s + HALF_SCORE)))
+            .map(|(rule, s)| RuleSimilarity {
+                rule,
+                score: s / (s + HALF_SCORE),
+            })
             .collect()
     }
 

@@ -19,6 +19,7 @@ mod article_corpus;
 mod article_golden;
 mod article_seed;
 mod bundled_rules;
+mod cli_broken_pipe;
 mod cli_diagnose;
 mod cli_errors;
 mod cli_ingest;

@@ -27,8 +27,7 @@ impl Test {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
         cmd.env_remove("NO_COLOR")
             .env_remove("CLICOLOR")
-            .env_remove("CLICOLOR_FORCE")
-            .env_remove("TRIAGE_DEBUG");
+            .env_remove("CLICOLOR_FORCE");
         Self {
             cmd,
             status: 0,
