@@ -12,6 +12,7 @@
 mod failure;
 pub mod meaning;
 mod normalise;
+mod prefix;
 mod reader;
 mod record;
 mod stream;
@@ -22,7 +23,8 @@ use serde::Serialize;
 
 pub use failure::{reads_as_success, Failure, FailureFinder};
 pub use meaning::{Meanings, Reading};
-pub use normalise::{lines, without_php_tag, Lines};
+pub use normalise::{lines, Lines};
+pub use prefix::without_php_tag;
 pub use reader::open;
 pub use stream::feed;
 
