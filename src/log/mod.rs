@@ -9,6 +9,7 @@
 //! Everything streams: memory depends on the configured bounds (longest
 //! physical line, context sizes, error-line cap), never on the log's length.
 
+mod classify;
 mod failure;
 pub mod meaning;
 mod normalise;
@@ -21,7 +22,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use failure::{reads_as_success, Failure, FailureFinder};
+pub use classify::reads_as_success;
+pub use failure::{Failure, FailureFinder};
 pub use meaning::{Meanings, Reading};
 pub use normalise::{lines, Lines};
 pub use prefix::without_php_tag;

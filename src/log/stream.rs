@@ -42,7 +42,8 @@ use std::sync::{mpsc, LazyLock, Mutex};
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, Anchored, MatchKind, PatternID};
 
-use super::failure::{FailureFinder, FAILURE_TRIGGERS, RETRY_TRIGGERS, SUCCESS_TRIGGERS};
+use super::classify::{FAILURE_TRIGGERS, RETRY_TRIGGERS, SUCCESS_TRIGGERS};
+use super::failure::FailureFinder;
 use super::normalise::{
     blankness, quiet_line, Blankness, Normaliser, MAX_TEXT_BYTES, MIN_PAD_WIDTH,
 };
@@ -1290,7 +1291,7 @@ mod tests {
             assert!(normaliser.is_idle(), "{shown}");
             assert_eq!(out.len(), 1, "{shown}");
             let logical = &out[0];
-            assert!(super::super::failure::reads_ordinary(logical), "{shown}");
+            assert!(super::super::classify::reads_ordinary(logical), "{shown}");
             match blankness(line) {
                 Blankness::Blank => assert!(logical.is_blank(), "{shown}"),
                 Blankness::Text => assert!(!logical.is_blank(), "{shown}"),
