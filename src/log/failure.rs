@@ -84,7 +84,7 @@ pub struct FailureFinder {
 
 /// A line kept for context. Most lines of a long log only pass through the
 /// context window, so a quiet line (one the log stage proved ordinary from
-/// its bytes, see `log::stream`) is kept raw and normalised only if it ends
+/// its bytes, see `log::prefilter`) is kept raw and normalised only if it ends
 /// up in a failure.
 #[derive(Debug, Clone)]
 enum Held {

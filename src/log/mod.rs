@@ -9,13 +9,18 @@
 //! Everything streams: memory depends on the configured bounds (longest
 //! physical line, context sizes, error-line cap), never on the log's length.
 
+mod chunks;
 mod classify;
 mod failure;
 pub mod meaning;
 mod normalise;
+mod pool;
+mod prefilter;
 mod prefix;
 mod reader;
 mod record;
+#[cfg(test)]
+mod samples;
 mod stream;
 
 use std::path::PathBuf;

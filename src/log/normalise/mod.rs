@@ -154,7 +154,7 @@ impl Normaliser {
 
 /// The logical line a fresh normaliser makes of one physical line (blank if
 /// it makes none). For a line that cannot touch the box assembler's state
-/// (see `log::stream`) this is what the line reads as wherever it stands, so
+/// (see `log::prefilter`) this is what the line reads as wherever it stands, so
 /// such a line can be kept raw and normalised only if it is ever shown.
 pub(crate) fn quiet_line(number: usize, bytes: &[u8]) -> LogLine {
     let mut out = VecDeque::new();
@@ -167,7 +167,7 @@ pub(crate) fn quiet_line(number: usize, bytes: &[u8]) -> LogLine {
 }
 
 /// Whether a quiet line (printable ASCII, no escapes or box shape: see
-/// `log::stream`) normalises to a blank line, judged from its bytes.
+/// `log::prefilter`) normalises to a blank line, judged from its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Blankness {
     Blank,
