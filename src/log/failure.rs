@@ -33,8 +33,9 @@ use super::classify::{
 use super::normalise::quiet_line;
 use super::{Level, LogLine};
 
-/// Lines of context kept before the first line of the failure cluster.
-const CONTEXT_BEFORE: usize = 10;
+/// Lines of context kept before the first line of the failure cluster: the
+/// window of last lines the stream's driver keeps of a quiet run too.
+pub(super) const CONTEXT_BEFORE: usize = 10;
 /// Lines of context kept after the last failure line; a failure line within
 /// this many lines of the previous one extends the same cluster.
 const CONTEXT_AFTER: usize = 10;

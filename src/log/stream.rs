@@ -22,7 +22,7 @@ use std::io::BufRead;
 use std::path::Path;
 
 use super::chunks::{Chunk, ChunkReader};
-use super::failure::FailureFinder;
+use super::failure::{FailureFinder, CONTEXT_BEFORE};
 use super::normalise::{blankness, quiet_line, Blankness, Normaliser};
 use super::prefilter::{scan, Scanned, HARD, RETRY_WORD, SUCCESS_WORD};
 use super::reader::display_path;
@@ -30,8 +30,6 @@ use super::{pool, LogError, LogLine};
 
 /// Bytes read at a time; a chunk is cut at the last line end within it.
 const CHUNK_BYTES: usize = 1 << 20;
-/// Lines of context the finder keeps before a failure (its window).
-const CONTEXT_LINES: usize = 10;
 
 /// A line at the end of a quiet run, kept for the finder's context.
 enum Tail {
@@ -160,7 +158,7 @@ impl Driver<'_> {
         let mut number = self.number;
         // `end` is just past the last line's `\n`.
         let mut line_end = end - 1;
-        while self.tail.len() < CONTEXT_LINES && number >= first {
+        while self.tail.len() < CONTEXT_BEFORE && number >= first {
             let line_start =
                 memchr::memrchr(b'\n', &data[start..line_end]).map_or(start, |i| start + i + 1);
             let line = &data[line_start..line_end];
