@@ -3,8 +3,27 @@
 //! lines, and find the failure in them.
 //!
 //! ```text
-//! open(path) -> BufRead --lines()--> LogLine* --FailureFinder--> Option<Failure>
+//! open(path) -> BufRead --stream::feed--> FailureFinder --finish()--> Option<Failure>
+//!
+//! feed: chunks --prefilter (on the pool's workers)--> marked lines --normalise--> LogLine --classify--> finder
+//!                                                     quiet lines: counted, the last few kept raw --> finder
 //! ```
+//!
+//! One job per file:
+//! - `reader`: opening the input (a file, standard input, gzip) and cutting
+//!   it into bounded physical lines;
+//! - `record`: JSON log records (Docker, journald, JSON loggers);
+//! - `chunks`: reading the input in large chunks cut at line ends;
+//! - `prefilter`: which lines of a chunk could be more than ordinary;
+//! - `pool`: the worker threads that search the chunks;
+//! - `stream`: the driver, [`feed`];
+//! - `normalise`: physical lines to logical lines ([`lines`] reads a whole
+//!   input that way, line by line: what `feed` must equal);
+//! - `prefix`: the decorations in front of a message, also stripped from
+//!   the error text articles quote;
+//! - `classify`: how one logical line reads to the finder;
+//! - `failure`: the finder's state machine;
+//! - `meaning`: what a terse failure line means.
 //!
 //! Everything streams: memory depends on the configured bounds (longest
 //! physical line, context sizes, error-line cap), never on the log's length.
