@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
+use super::prefilter::{Found, Literal, When};
 use super::{Level, LogLine};
 
 /// What a line is to the failure finder.
@@ -193,11 +194,11 @@ pub(super) fn opens_detail(text: &str) -> bool {
 /// and [`WEAK`] contains, compared ASCII case-insensitively; with
 /// [`SUCCESS_TRIGGERS`] and [`RETRY_TRIGGERS`], the words of every pattern
 /// that classifies a line. Almost no line of a log has any of them, so those
-/// lines skip the patterns (and `log::stream` does not even normalise most
-/// of them). Keep this in step with the patterns: a word missing here
+/// lines skip the patterns (and `log::prefilter`, which takes them from
+/// [`literals`], leaves most of them unmarked). Keep this in step with the patterns: a word missing here
 /// silently turns a failure into an ordinary line (the
 /// `gate_agrees_with_the_patterns` test checks the patterns' own examples).
-pub(super) const FAILURE_TRIGGERS: &[&str] = &[
+const FAILURE_TRIGGERS: &[&str] = &[
     // STRONG and ERROR_WORD
     "exception",
     "error",
@@ -259,7 +260,7 @@ pub(super) const FAILURE_TRIGGERS: &[&str] = &[
 
 /// Trigger words of [`SUCCESS`]. No match of the failure patterns needs
 /// them: a line with only these (and RETRY's) reads as success or ordinary.
-pub(super) const SUCCESS_TRIGGERS: &[&str] = &[
+const SUCCESS_TRIGGERS: &[&str] = &[
     "success",
     "succeeded",
     "complete",
@@ -269,7 +270,7 @@ pub(super) const SUCCESS_TRIGGERS: &[&str] = &[
 ];
 
 /// Trigger words of [`RETRY`].
-pub(super) const RETRY_TRIGGERS: &[&str] = &[
+const RETRY_TRIGGERS: &[&str] = &[
     "retry",
     "re-try",
     "retries",
@@ -278,6 +279,137 @@ pub(super) const RETRY_TRIGGERS: &[&str] = &[
     "will try",
     "now trying",
 ];
+
+/// Trigger words searched in a stricter form by `log::prefilter`, because
+/// successful logs are full of longer words that hold them
+/// (`CacheInvalidate`, `exists`, `existence`): the only pattern with
+/// `exist` is `does ?n[o']t exist`, and the only one with `invalid` is
+/// `\binvalid\b`. A quiet line's text is a piece of its bytes that ends at
+/// the line's end or before a space, so a word character after `invalid` in
+/// the bytes follows it in the text too. (`stricter_triggers_are_triggers`
+/// keeps this list in step.)
+const STRICTER: [(&str, Literal); 2] = [
+    (
+        "exist",
+        Literal {
+            word: "t exist",
+            when: When::Anywhere,
+        },
+    ),
+    (
+        "invalid",
+        Literal {
+            word: "invalid",
+            when: When::If(ends_a_word),
+        },
+    ),
+];
+
+/// How the lines [`TRACE`] matches start or end, which the gate does not
+/// see: a frame number (`#0`), `Stack trace` (`Exception trace:` and
+/// `File "x", line 3` hold trigger words), `PHP` before a frame number,
+/// and `)` after a line number at the end (`at f (app.js:12:3)`).
+const TRACE_LITERALS: [Literal; 13] = [
+    Literal {
+        word: "stack trace",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#0",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#1",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#2",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#3",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#4",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#5",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#6",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#7",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#8",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "#9",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "PHP ",
+        when: When::If(is_php_frame),
+    },
+    Literal {
+        word: ")",
+        when: When::AtEnd(closes_a_frame),
+    },
+];
+
+/// What the classifier reacts to, for `log::prefilter`: its trigger words
+/// (two in a stricter form), the shapes of stack frames, and its success
+/// and retry words.
+pub(super) fn literals() -> Vec<Literal> {
+    let loose = |word: &&&str| STRICTER.iter().all(|(trigger, _)| trigger != *word);
+    let marks = |words: &'static [&'static str], when: When| {
+        words.iter().map(move |&word| Literal { word, when })
+    };
+    FAILURE_TRIGGERS
+        .iter()
+        .filter(loose)
+        .map(|&word| Literal {
+            word,
+            when: When::Anywhere,
+        })
+        .chain(STRICTER.map(|(_, literal)| literal))
+        .chain(TRACE_LITERALS)
+        .chain(marks(SUCCESS_TRIGGERS, When::Success))
+        .chain(marks(RETRY_TRIGGERS, When::Retry))
+        .collect()
+}
+
+/// No word character follows.
+fn ends_a_word(found: &Found) -> bool {
+    !found
+        .after()
+        .first()
+        .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// `PHP` as written, then a frame number (`PHP   3. foo()`).
+fn is_php_frame(found: &Found) -> bool {
+    let number = found.after().iter().find(|&&b| b != b' ');
+    found.word().starts_with(b"PHP") && number.is_some_and(u8::is_ascii_digit)
+}
+
+/// `:` and a line number before the bracket.
+fn closes_a_frame(found: &Found) -> bool {
+    let before = found.before();
+    let digits = before
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    digits > 0 && before.len() > digits && before[before.len() - digits - 1] == b':'
+}
 
 static GATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
@@ -388,6 +520,14 @@ fn starts_like_trace(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stricter_triggers_are_triggers() {
+        for (trigger, literal) in STRICTER {
+            assert!(FAILURE_TRIGGERS.contains(&trigger), "{trigger}");
+            assert!(literal.word.contains(trigger), "{}", literal.word);
+        }
+    }
 
     #[test]
     fn a_sum_or_a_price_is_not_a_command_echo() {

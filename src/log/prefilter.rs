@@ -1,38 +1,40 @@
 //! Which lines of a chunk could be more than ordinary: the *marked* lines
-//! (see `log::stream`). The whole chunk is searched at once, for words
-//! and byte classes, never line by line. Like any prefilter it may mark a
-//! line that turns out ordinary (that costs time only), but it must never
-//! leave unmarked a line that is not.
+//! (see `log::stream`). The whole chunk is searched at once, for words and
+//! byte classes, never line by line. Like any prefilter it may report false
+//! positives (a marked line that turns out ordinary costs time only), but it
+//! must never report a false negative.
 //!
 //! A line is left unmarked only if it provably reads as an ordinary line on
-//! its own, whatever stands around it (given an idle box assembler, which
-//! the driver checks):
+//! its own, whatever stands around it (given an idle normaliser, which the
+//! driver checks). This module knows only what concerns lines as bytes:
 //! - printable ASCII only: no colour codes, carriage returns, tabs or other
-//!   control bytes, no invalid UTF-8 (and the finder's gate is exact only on
-//!   ASCII);
-//! - none of the finder's trigger words (the classifying patterns cannot
-//!   match; two of them, `exist` and `invalid`, only in the forms the
-//!   patterns use), nor a level word that makes an error-level line (`err`,
-//!   `crit`, `alert`, `emerg`, `fatal`, `severe`), nor a platform `E:`
-//!   prefix;
-//! - nothing a stack frame starts or ends with (`#0`, `PHP  1.`, `Stack
-//!   trace`, `...:12)` at the end);
-//! - no JSON-escaped newline (`\n`), no visible colour code (`?[`), no
-//!   monolog `[] []` at the end, no CI workflow command (`##[`: a step
-//!   header changes how the lines after it read);
-//! - nothing the box assembler acts on: a padded end (two spaces), a title
-//!   (`[Some\Exception]`) or a header (`In X.php line 3:`, a trigger).
+//!   control bytes, no invalid UTF-8, so that a line's bytes are its text
+//!   (and the finder's gate, exact only on ASCII, agrees);
+//! - a line longer than the text kept of it, the rest of an over-long line,
+//!   and an unterminated last line are marked.
 //!
-//! Lines whose only trigger words are success or retry words are marked
-//! softly: they too are quiet when the finder has no use for those words.
+//! The words come from the stages, each of which exports the [`Literal`]s
+//! it reacts to, derived from its own patterns and tables:
+//! - `classify::literals`: the finder's trigger words (two of them, `exist`
+//!   and `invalid`, only in the forms the patterns use), stack-frame shapes,
+//!   and success and retry words, which mark a line softly: it too is quiet
+//!   when the finder has no use for those words;
+//! - `prefix::literals`: the words that make a line error-level (level
+//!   words, the platform `E:`, a message's own first words) and CI workflow
+//!   commands (`##[`: a step header changes how the lines after it read);
+//! - `normalise::literals`: JSON-escaped newlines, visible colour codes,
+//!   monolog's `[] []`, and what the box assembler acts on (padding, a
+//!   title, a header).
+//!
+//! This module only combines them into one automaton.
 
 use std::sync::LazyLock;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, Anchored, MatchKind, PatternID};
 
-use super::classify::{FAILURE_TRIGGERS, RETRY_TRIGGERS, SUCCESS_TRIGGERS};
-use super::normalise::{MAX_TEXT_BYTES, MIN_PAD_WIDTH};
+use super::normalise::MAX_TEXT_BYTES;
+use super::{classify, normalise, prefix};
 
 /// Chunks searched per block of the byte-class check.
 const BLOCK_BYTES: usize = 4096;
@@ -42,40 +44,74 @@ pub(super) const HARD: u8 = 1;
 pub(super) const SUCCESS_WORD: u8 = 2;
 pub(super) const RETRY_WORD: u8 = 4;
 
+/// A word a stage reacts to, searched ASCII case-insensitively, and where it
+/// must stand for that.
+#[derive(Clone, Copy)]
+pub(crate) struct Literal {
+    pub(crate) word: &'static str,
+    pub(crate) when: When,
+}
+
+/// Where a [`Literal`] must stand for its stage to react to the line.
+#[derive(Clone, Copy)]
+pub(crate) enum When {
+    /// Anywhere.
+    Anywhere,
+    /// Anywhere, as a success word: the line is marked softly.
+    Success,
+    /// Anywhere, as a retry word: the line is marked softly.
+    Retry,
+    /// Where the test holds of the match: a cheap look at the bytes around
+    /// it that holds for every line the stage reacts to.
+    If(Confirm),
+    /// As the last word of the line, one trailing space allowed, where the
+    /// test holds.
+    AtEnd(Confirm),
+}
+
+/// The test of [`When::If`] and [`When::AtEnd`].
+pub(crate) type Confirm = fn(&Found) -> bool;
+
+/// A match of a [`Literal`] in a chunk, as its [`Confirm`] sees it.
+pub(crate) struct Found<'a> {
+    data: &'a [u8],
+    start: usize,
+    end: usize,
+}
+
+impl<'a> Found<'a> {
+    /// The word as written.
+    pub(crate) fn word(&self) -> &'a [u8] {
+        &self.data[self.start..self.end]
+    }
+
+    /// The line before the word.
+    pub(crate) fn before(&self) -> &'a [u8] {
+        &self.data[line_start(self.data, self.start)..self.start]
+    }
+
+    /// The line after the word.
+    pub(crate) fn after(&self) -> &'a [u8] {
+        let rest = &self.data[self.end..];
+        &rest[..memchr::memchr(b'\n', rest).unwrap_or(rest.len())]
+    }
+
+    /// The whole line.
+    pub(crate) fn line(&self) -> &'a [u8] {
+        let start = line_start(self.data, self.start);
+        &self.data[start..self.end + self.after().len()]
+    }
+}
+
+/// What a match of a searched pattern does to its line.
 #[derive(Clone, Copy)]
 enum Hit {
     /// The line is marked.
     Mark(u8),
-    /// `e:`: a platform `E:` prefix if it is the line's first word.
-    Platform,
-    /// `php `: a PHP stack frame if `PHP` and a frame number follow.
-    PhpFrame,
-    /// `]` at the end: a box title if the bracket holds one word.
-    Title,
-    /// `)` at the end: a stack frame if `:` and a line number precede.
-    FrameEnd,
-    /// Two spaces at the end: a box row if the text is indented, or box
-    /// padding if the line is blank and wide.
-    Padded,
-    /// A level word (`err`, `crit`, ...): an error level if it stands in
-    /// brackets or before a colon.
-    Level,
-    /// A trigger word only ever matched as a whole word: a failure word
-    /// unless a word character follows.
-    WordEnd,
+    /// The line is marked hard if the test holds of the first `len` bytes
+    /// of the match (the literal's word, without the line end after it).
+    Check { confirm: Confirm, len: usize },
 }
-
-/// Trigger words searched in a stricter form, because successful logs are
-/// full of longer words that hold them (`CacheInvalidate`, `exists`,
-/// `existence`): the only pattern with `exist` is `does ?n[o']t exist`,
-/// and the only one with `invalid` is `\binvalid\b`. A quiet line's text is
-/// a piece of its bytes that ends at the line's end or before a space, so a
-/// word character after `invalid` in the bytes follows it in the text too.
-/// (`stricter_triggers_are_triggers` keeps this list in step.)
-const STRICTER: [(&str, &str, Hit); 2] = [
-    ("exist", "t exist", Hit::Mark(HARD)),
-    ("invalid", "invalid", Hit::WordEnd),
-];
 
 struct Searcher {
     /// Reports every word ending at each position (standard semantics,
@@ -86,56 +122,43 @@ struct Searcher {
     hits: Vec<Hit>,
 }
 
+/// Every literal of every stage.
+fn literals() -> Vec<Literal> {
+    let mut all = classify::literals();
+    all.extend(prefix::literals());
+    all.extend(normalise::literals());
+    all
+}
+
 static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
-    let extra_hard = [
-        "stack trace",
-        "##[",
-        "?[",
-        "\\n",
-        "[] []",
-        "#0",
-        "#1",
-        "#2",
-        "#3",
-        "#4",
-        "#5",
-        "#6",
-        "#7",
-        "#8",
-        "#9",
-    ];
-    let checks = [
-        ("err", Hit::Level),
-        ("crit", Hit::Level),
-        ("alert", Hit::Level),
-        ("emerg", Hit::Level),
-        ("fatal", Hit::Level),
-        ("severe", Hit::Level),
-        ("  \n", Hit::Padded),
-        ("e:", Hit::Platform),
-        ("php ", Hit::PhpFrame),
-        ("]\n", Hit::Title),
-        ("] \n", Hit::Title),
-        (")\n", Hit::FrameEnd),
-        (") \n", Hit::FrameEnd),
-    ];
-    let mut patterns: Vec<&str> = Vec::new();
+    let mut patterns: Vec<String> = Vec::new();
     let mut hits = Vec::new();
-    let mut add = |words: &[&'static str], hit: Hit| {
-        patterns.extend_from_slice(words);
-        hits.extend(std::iter::repeat_n(hit, words.len()));
-    };
-    let loose = |word: &&str| STRICTER.iter().all(|(trigger, ..)| trigger != word);
-    let failure_words: Vec<&'static str> = FAILURE_TRIGGERS.iter().copied().filter(loose).collect();
-    add(&failure_words, Hit::Mark(HARD));
-    for (_, word, hit) in STRICTER {
-        add(&[word], hit);
-    }
-    add(&extra_hard, Hit::Mark(HARD));
-    add(SUCCESS_TRIGGERS, Hit::Mark(SUCCESS_WORD));
-    add(RETRY_TRIGGERS, Hit::Mark(RETRY_WORD));
-    for (word, hit) in checks {
-        add(&[word], hit);
+    for Literal { word, when } in literals() {
+        let mut add = |pattern: String, hit: Hit| {
+            patterns.push(pattern);
+            hits.push(hit);
+        };
+        match when {
+            When::Anywhere => add(word.into(), Hit::Mark(HARD)),
+            When::Success => add(word.into(), Hit::Mark(SUCCESS_WORD)),
+            When::Retry => add(word.into(), Hit::Mark(RETRY_WORD)),
+            When::If(confirm) => add(
+                word.into(),
+                Hit::Check {
+                    confirm,
+                    len: word.len(),
+                },
+            ),
+            When::AtEnd(confirm) => {
+                for end in ["\n", " \n"] {
+                    let hit = Hit::Check {
+                        confirm,
+                        len: word.len(),
+                    };
+                    add(format!("{word}{end}"), hit);
+                }
+            }
+        }
     }
     // A DFA: no prefilter helps with this many words (some of them, like
     // `e:` and `)\n`, are on every few lines), and it is the fastest
@@ -313,8 +336,18 @@ fn search_words(data: &[u8]) -> Vec<(usize, u8)> {
         }
         let flags = match searcher.hits[pattern.as_usize()] {
             Hit::Mark(flags) => flags,
-            check if confirms(check, data, s, e) => HARD,
-            _ => 0,
+            Hit::Check { confirm, len } => {
+                let found = Found {
+                    data,
+                    start: s,
+                    end: s + len,
+                };
+                if confirm(&found) {
+                    HARD
+                } else {
+                    0
+                }
+            }
         };
         if flags != 0 {
             let start = line_start(data, s);
@@ -328,57 +361,6 @@ fn search_words(data: &[u8]) -> Vec<(usize, u8)> {
         }
     }
     found
-}
-
-/// Whether the match of a check word at `data[s..e]` makes its line hard.
-fn confirms(hit: Hit, data: &[u8], s: usize, e: usize) -> bool {
-    // Length of the run of `pred` bytes just before `s`.
-    let run_before = |pred: fn(&u8) -> bool| data[..s].iter().rev().take_while(|b| pred(b)).count();
-    match hit {
-        Hit::Mark(_) => true,
-        Hit::Platform => {
-            let before = &data[line_start(data, s)..s];
-            let before = before.strip_prefix(b"remote:").unwrap_or(before);
-            before.iter().all(u8::is_ascii_whitespace) && &data[s..e] == b"E:"
-        }
-        Hit::PhpFrame => {
-            let digits = data[e..].iter().find(|&&b| b != b' ');
-            &data[s..s + 3] == b"PHP" && digits.is_some_and(u8::is_ascii_digit)
-        }
-        Hit::Title => {
-            let inner = run_before(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'\\'));
-            s > inner && data[s - inner - 1] == b'['
-        }
-        Hit::FrameEnd => {
-            let digits = run_before(u8::is_ascii_digit);
-            digits > 0 && s > digits && data[s - digits - 1] == b':'
-        }
-        Hit::Padded => {
-            let line = &data[line_start(data, s)..s + 2];
-            if line.iter().all(|&b| b == b' ') {
-                line.len() >= MIN_PAD_WIDTH
-            } else {
-                // Indented once the prefixes are gone: by the line itself,
-                // or by a space too many after `W:` or `|`.
-                line[0] == b' '
-                    || [&b"W:  "[..], b"E:  ", b"|  "]
-                        .iter()
-                        .any(|p| memchr::memmem::find(line, p).is_some())
-            }
-        }
-        Hit::Level => {
-            let bracketed = s > 0 && data[s - 1] == b'[';
-            let word_end = e + data[e..]
-                .iter()
-                .take_while(|b| b.is_ascii_alphabetic())
-                .count();
-            let after = data[word_end..].iter().find(|&&b| b != b' ');
-            bracketed || matches!(after, Some(b':' | b']'))
-        }
-        Hit::WordEnd => !data
-            .get(e)
-            .is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_'),
-    }
 }
 
 /// Starts of the lines with a byte outside printable ASCII (but `\n`), in
@@ -555,14 +537,6 @@ mod tests {
                     data.len()
                 );
             }
-        }
-    }
-
-    #[test]
-    fn stricter_triggers_are_triggers() {
-        for (trigger, word, _) in STRICTER {
-            assert!(FAILURE_TRIGGERS.contains(&trigger), "{trigger}");
-            assert!(word.contains(trigger), "{word}");
         }
     }
 

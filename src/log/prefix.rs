@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::prefilter::{Found, Literal, When};
 use super::Level;
 
 pub(crate) struct Prefix<'a> {
@@ -51,19 +52,31 @@ static LEVEL_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("level pattern")
 });
 
+/// The words a logger writes its level as, compared ignoring ASCII case.
+const LEVEL_WORDS: &[(&str, Level)] = &[
+    ("DEBUG", Level::Debug),
+    ("TRACE", Level::Debug),
+    ("INFO", Level::Info),
+    ("SUCCESS", Level::Info),
+    ("NOTICE", Level::Notice),
+    ("WARNING", Level::Warning),
+    ("WARN", Level::Warning),
+    ("ERROR", Level::Error),
+    ("ERR", Level::Error),
+    ("CRITICAL", Level::Critical),
+    ("CRIT", Level::Critical),
+    ("ALERT", Level::Critical),
+    ("EMERGENCY", Level::Critical),
+    ("EMERG", Level::Critical),
+    ("FATAL", Level::Critical),
+    ("SEVERE", Level::Critical),
+];
+
 pub(crate) fn level_word(word: &str) -> Option<Level> {
-    let level = match word.to_ascii_uppercase().as_str() {
-        "DEBUG" | "TRACE" => Level::Debug,
-        "INFO" | "SUCCESS" => Level::Info,
-        "NOTICE" => Level::Notice,
-        "WARNING" | "WARN" => Level::Warning,
-        "ERROR" | "ERR" => Level::Error,
-        "CRITICAL" | "CRIT" | "ALERT" | "EMERGENCY" | "EMERG" | "FATAL" | "SEVERE" => {
-            Level::Critical
-        }
-        _ => return None,
-    };
-    Some(level)
+    LEVEL_WORDS
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(word))
+        .map(|&(_, level)| level)
 }
 
 /// Strips the decorations off the start of `line`.
@@ -274,64 +287,128 @@ pub fn without_php_tag(text: &str) -> &str {
     }
 }
 
+/// How a message itself starts when it gives its level (PHP, git, npm,
+/// shells).
+const CONTENT_LEVELS: &[(&str, Level)] = &[
+    ("PHP Fatal error", Level::Critical),
+    ("PHP Parse error", Level::Critical),
+    ("PHP Catchable fatal error", Level::Critical),
+    ("PHP Recoverable fatal error", Level::Critical),
+    ("Fatal error:", Level::Critical),
+    ("Parse error:", Level::Critical),
+    ("Catchable fatal error:", Level::Critical),
+    ("FATAL:", Level::Critical),
+    ("PHP Warning:", Level::Warning),
+    ("Warning:", Level::Warning),
+    ("WARNING:", Level::Warning),
+    ("warning:", Level::Warning),
+    ("npm WARN", Level::Warning),
+    ("Alert:", Level::Warning),
+    ("PHP Notice:", Level::Notice),
+    ("Notice:", Level::Notice),
+    ("PHP Deprecated:", Level::Notice),
+    ("Deprecated:", Level::Notice),
+    ("npm notice", Level::Notice),
+    ("Error:", Level::Error),
+    ("error:", Level::Error),
+    ("ERROR:", Level::Error),
+    ("fatal:", Level::Error),
+    ("Fatal:", Level::Error),
+    ("npm ERR!", Level::Error),
+];
+
+/// A word that gives a message its level when a capital or a digit follows
+/// (yarn, the MySQL client: `error Command failed.`, `ERROR 2006 (HY000)`).
+const WORD_LEVELS: &[(&str, Level)] = &[
+    ("error ", Level::Error),
+    ("ERROR ", Level::Error),
+    ("warning ", Level::Warning),
+];
+
+/// How the name of an error class ends (`TypeError: ...`,
+/// `Zend_Db_Statement_Exception(code: 23000): ...`): such a message is an
+/// error.
+const CLASS_ENDINGS: [&str; 2] = ["Error", "Exception"];
+
 /// Level from how the message itself starts (PHP, git, npm, yarn, shells).
 /// These words stay in the text: articles quote them.
 pub(crate) fn content_level(text: &str) -> Option<Level> {
-    const PREFIXES: &[(&str, Level)] = &[
-        ("PHP Fatal error", Level::Critical),
-        ("PHP Parse error", Level::Critical),
-        ("PHP Catchable fatal error", Level::Critical),
-        ("PHP Recoverable fatal error", Level::Critical),
-        ("Fatal error:", Level::Critical),
-        ("Parse error:", Level::Critical),
-        ("Catchable fatal error:", Level::Critical),
-        ("FATAL:", Level::Critical),
-        ("PHP Warning:", Level::Warning),
-        ("Warning:", Level::Warning),
-        ("WARNING:", Level::Warning),
-        ("warning:", Level::Warning),
-        ("npm WARN", Level::Warning),
-        ("Alert:", Level::Warning),
-        ("PHP Notice:", Level::Notice),
-        ("Notice:", Level::Notice),
-        ("PHP Deprecated:", Level::Notice),
-        ("Deprecated:", Level::Notice),
-        ("npm notice", Level::Notice),
-        ("Error:", Level::Error),
-        ("error:", Level::Error),
-        ("ERROR:", Level::Error),
-        ("fatal:", Level::Error),
-        ("Fatal:", Level::Error),
-        ("npm ERR!", Level::Error),
-    ];
     let first = *text.as_bytes().first()?;
     if !first.is_ascii_alphabetic() {
         return None;
     }
-    for (prefix, level) in PREFIXES {
+    for (prefix, level) in CONTENT_LEVELS {
         if text.starts_with(prefix) {
             return Some(*level);
         }
     }
-    // yarn / MySQL client: `error Command failed.`, `ERROR 2006 (HY000)`.
-    for (word, level) in [
-        ("error ", Level::Error),
-        ("ERROR ", Level::Error),
-        ("warning ", Level::Warning),
-    ] {
+    for (word, level) in WORD_LEVELS {
         if let Some(after) = text.strip_prefix(word) {
             if after.starts_with(|c: char| c.is_ascii_uppercase() || c.is_ascii_digit()) {
-                return Some(level);
+                return Some(*level);
             }
         }
     }
-    // `TypeError: ...`, `Zend_Db_Statement_Exception(code: 23000): ...`
     let head = text.split_once(": ")?.0;
     let head = head.split_once('(').map_or(head, |(name, _)| name);
     let is_class = !head.contains(' ')
         && first.is_ascii_uppercase()
-        && (head.ends_with("Error") || head.ends_with("Exception"));
+        && CLASS_ENDINGS.iter().any(|ending| head.ends_with(ending));
     is_class.then_some(Level::Error)
+}
+
+/// What the prefix parser reacts to, for `log::prefilter`: the words that
+/// can make a line error-level (a level word in brackets or before a colon,
+/// the platform `E:`, a message's own first words) and CI workflow commands
+/// (`##[`), whose step header changes how the lines after it read. Other
+/// prefixes only change the text, which a quiet line keeps until it is
+/// shown.
+pub(crate) fn literals() -> Vec<Literal> {
+    let anywhere = |word| Literal {
+        word,
+        when: When::Anywhere,
+    };
+    let error_level = |&&(_, level): &&(&str, Level)| level >= Level::Error;
+    let level_words = LEVEL_WORDS
+        .iter()
+        .filter(error_level)
+        .map(|&(word, _)| Literal {
+            word,
+            when: When::If(is_level_token),
+        });
+    let message_starts = CONTENT_LEVELS
+        .iter()
+        .chain(WORD_LEVELS)
+        .filter(error_level)
+        .map(|&(word, _)| anywhere(word));
+    level_words
+        .chain(message_starts)
+        .chain(CLASS_ENDINGS.map(anywhere))
+        .chain([
+            Literal {
+                word: "E:",
+                when: When::If(is_platform_mark),
+            },
+            anywhere("##["),
+        ])
+        .collect()
+}
+
+/// A level word in brackets or before a colon (`[ERR]`, `main.CRIT:`), as
+/// [`LEVEL_TOKEN`] takes it.
+fn is_level_token(found: &Found) -> bool {
+    let bracketed = found.before().last() == Some(&b'[');
+    let after = found.after();
+    let word_end = after.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+    let next = after[word_end..].iter().find(|&&b| b != b' ');
+    bracketed || matches!(next, Some(b':' | b']'))
+}
+
+/// `E:` as written, first on its line (behind `remote:`, perhaps).
+fn is_platform_mark(found: &Found) -> bool {
+    let before = found.before();
+    let before = before.strip_prefix(b"remote:").unwrap_or(before);
+    before.iter().all(u8::is_ascii_whitespace) && found.word() == b"E:"
 }
 
 /// Whether a line (trimmed, not empty, printable ASCII) may be nothing but

@@ -3,11 +3,12 @@
 use std::collections::VecDeque;
 
 use super::{make_line, MAX_TEXT_BYTES};
+use crate::log::prefilter::{Found, Literal, When};
 use crate::log::{Level, LogLine};
 
 /// A whitespace-only line at least this wide is the padding row of a console
 /// box, not an ordinary blank line.
-pub(crate) const MIN_PAD_WIDTH: usize = 8;
+const MIN_PAD_WIDTH: usize = 8;
 /// Without padding to measure the box, a row is only taken as cut at the
 /// terminal width when the widest row is at least this wide: no terminal is
 /// narrower, and short two-row messages must not be glued together.
@@ -15,6 +16,49 @@ const MIN_WRAP_WIDTH: usize = 40;
 /// A box paragraph is flushed after this many rows so that a runaway box
 /// (a padded table, say) cannot hold memory.
 const MAX_BOX_ROWS: usize = 64;
+
+/// What an idle box assembler reacts to, for `log::prefilter`: padding at
+/// a line's end (a padding row, or a padded row that opens a box), a title
+/// (`[Some\Exception]`) and a header (`In X.php line 3:`).
+pub(super) const LITERALS: &[Literal] = &[
+    Literal {
+        word: "  ",
+        when: When::AtEnd(may_open_a_box),
+    },
+    Literal {
+        word: "]",
+        when: When::AtEnd(closes_a_title),
+    },
+    Literal {
+        word: " line ",
+        when: When::Anywhere,
+    },
+];
+
+/// A padding row, or a padded row indented once the prefixes are gone: by
+/// the line itself, or by a space too many after `W:` or `|`.
+fn may_open_a_box(found: &Found) -> bool {
+    let line = found.line();
+    if line.iter().all(|&b| b == b' ') {
+        line.len() >= MIN_PAD_WIDTH
+    } else {
+        line[0] == b' '
+            || [&b"W:  "[..], b"E:  ", b"|  "]
+                .iter()
+                .any(|p| memchr::memmem::find(line, p).is_some())
+    }
+}
+
+/// The `]` of a bracket that holds one word, as a title's does.
+fn closes_a_title(found: &Found) -> bool {
+    let before = found.before();
+    let inner = before
+        .iter()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'\\'))
+        .count();
+    before.len() > inner && before[before.len() - inner - 1] == b'['
+}
 
 /// One prefix-parsed piece handed to the box assembler.
 pub(super) struct Piece<'a> {

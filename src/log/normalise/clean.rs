@@ -3,6 +3,16 @@
 
 use std::borrow::Cow;
 
+use crate::log::prefilter::{Literal, When};
+
+/// What cleaning reacts to in a line of printable ASCII, for
+/// `log::prefilter`: a colour code that lost its escape byte (`?[`; the
+/// `←[` form and all the rest are bytes outside printable ASCII).
+pub(super) const LITERALS: &[Literal] = &[Literal {
+    word: "?[",
+    when: When::Anywhere,
+}];
+
 /// Colours removed, invalid UTF-8 replaced, carriage returns resolved the way
 /// a terminal shows them: the text after the last `\r` overwrote what was
 /// before it (progress bars), so the last non-blank segment is kept.

@@ -6,6 +6,14 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::log::prefilter::{Literal, When};
+
+/// What splitting reacts to, for `log::prefilter`: a JSON-escaped newline.
+pub(super) const LITERALS: &[Literal] = &[Literal {
+    word: "\\n",
+    when: When::Anywhere,
+}];
+
 /// The lines of a JSON log record met among other lines (a whole file of
 /// them is decoded as it is read: see `log::record`).
 pub(super) fn json_record(line: &str) -> Option<Vec<Cow<'_, str>>> {

@@ -19,6 +19,7 @@ use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::Path;
 
+use super::prefilter::{Literal, When};
 use super::prefix;
 use super::reader::{display_path, PhysicalLines};
 use super::{Level, LogError, LogLine};
@@ -27,11 +28,27 @@ use clean::{clean_physical, strip_visible_escapes};
 use escaped::{json_record, split_escaped};
 use runner::{is_runner_bookkeeping, StepHeader};
 
-pub(crate) use boxes::MIN_PAD_WIDTH;
-
 /// Longest text kept for one logical line; the rest is cut at a character
 /// boundary. Joined boxes and split pieces obey it too.
 pub(crate) const MAX_TEXT_BYTES: usize = 16 * 1024;
+
+/// What the normaliser reacts to, for `log::prefilter` (its prefixes
+/// aside: `log::prefix` exports those).
+pub(crate) fn literals() -> Vec<Literal> {
+    [
+        LITERALS,
+        clean::LITERALS,
+        escaped::LITERALS,
+        boxes::LITERALS,
+    ]
+    .concat()
+}
+
+/// Monolog's empty context and extra, dropped from a line's end.
+const LITERALS: &[Literal] = &[Literal {
+    word: "[] []",
+    when: When::Anywhere,
+}];
 
 /// Logical lines of a log, read lazily. Memory is bounded by the longest
 /// physical line and a few buffered box rows, whatever the log's length.
