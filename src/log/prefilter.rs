@@ -64,8 +64,8 @@ pub(crate) enum When {
     /// Where the test holds of the match: a cheap look at the bytes around
     /// it that holds for every line the stage reacts to.
     If(Confirm),
-    /// As the last word of the line, one trailing space allowed, where the
-    /// test holds.
+    /// As the last word of the line, trailing spaces aside, where the test
+    /// holds.
     AtEnd(Confirm),
 }
 
@@ -111,6 +111,9 @@ enum Hit {
     /// The line is marked hard if the test holds of the first `len` bytes
     /// of the match (the literal's word, without the line end after it).
     Check { confirm: Confirm, len: usize },
+    /// Two spaces or more end the line: it is marked hard if a word of
+    /// [`Searcher::at_end`] ends it but for them, and its test holds.
+    Padded,
 }
 
 struct Searcher {
@@ -120,6 +123,10 @@ struct Searcher {
     /// The state every lane starts in.
     start: StateID,
     hits: Vec<Hit>,
+    /// The words of [`When::AtEnd`] literals, with their tests: searched
+    /// with the line end after them, or with one space and the line end,
+    /// and looked for before any longer run of spaces at the end.
+    at_end: Vec<(&'static str, Confirm)>,
 }
 
 /// Every literal of every stage.
@@ -131,8 +138,9 @@ fn literals() -> Vec<Literal> {
 }
 
 static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
-    let mut patterns: Vec<String> = Vec::new();
-    let mut hits = Vec::new();
+    let mut patterns: Vec<String> = vec!["  \n".into()];
+    let mut hits = vec![Hit::Padded];
+    let mut at_end = Vec::new();
     for Literal { word, when } in literals() {
         let mut add = |pattern: String, hit: Hit| {
             patterns.push(pattern);
@@ -150,6 +158,7 @@ static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
                 },
             ),
             When::AtEnd(confirm) => {
+                at_end.push((word, confirm));
                 for end in ["\n", " \n"] {
                     let hit = Hit::Check {
                         confirm,
@@ -172,7 +181,12 @@ static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
     let start = dfa
         .start_state(Anchored::No)
         .expect("the DFA is built for unanchored searches");
-    Searcher { dfa, start, hits }
+    Searcher {
+        dfa,
+        start,
+        hits,
+        at_end,
+    }
 });
 
 /// A marked line of a chunk.
@@ -348,6 +362,8 @@ fn search_words(data: &[u8]) -> Vec<(usize, u8)> {
                     0
                 }
             }
+            Hit::Padded if ends_in_a_word(searcher, data, s) => HARD,
+            Hit::Padded => 0,
         };
         if flags != 0 {
             let start = line_start(data, s);
@@ -361,6 +377,29 @@ fn search_words(data: &[u8]) -> Vec<(usize, u8)> {
         }
     }
     found
+}
+
+/// Whether a word of [`Searcher::at_end`] ends the line whose padding
+/// (two spaces and the line end) starts at `s`, but for the padding, and
+/// its test holds.
+fn ends_in_a_word(searcher: &Searcher, data: &[u8], s: usize) -> bool {
+    let begin = line_start(data, s);
+    let end = s - data[begin..s]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b' ')
+        .count();
+    let text = &data[begin..end];
+    searcher.at_end.iter().any(|&(word, confirm)| {
+        let word = word.as_bytes();
+        text.len() >= word.len()
+            && text[text.len() - word.len()..].eq_ignore_ascii_case(word)
+            && confirm(&Found {
+                data,
+                start: end - word.len(),
+                end,
+            })
+    })
 }
 
 /// Starts of the lines with a byte outside printable ASCII (but `\n`), in
@@ -602,11 +641,51 @@ mod tests {
                 data.push(b'\n');
             }
         }
-        let scanned = scan(&data, false);
+        assert!(assert_unmarked_lines_are_quiet(&data) > 0);
+    }
+
+    /// What a stage reacts to, the prefilter marks: every line of every
+    /// stage's own examples, alone and behind the prefixes CI runners and
+    /// container runtimes put before a line, with and without trailing
+    /// spaces, is marked or reads as an ordinary line on its own.
+    #[test]
+    fn no_line_a_stage_reacts_to_is_left_unmarked() {
+        let examples = [
+            super::super::classify::EXAMPLES,
+            super::super::prefix::EXAMPLES,
+            &super::super::normalise::examples(),
+        ]
+        .concat();
+        let outers = [
+            "",
+            "2024-05-01T10:00:03Z ",
+            "[2024-05-01T10:00:03.123Z] ",
+            "[2024-05-01 10:00:03]",
+            "web_1  | ",
+            "2024-05-01T10:00:03.123456789Z stderr F ",
+            "remote: ",
+            "     W: ",
+        ];
+        let mut data = Vec::new();
+        for example in &examples {
+            for outer in outers {
+                for end in ["", " ", "   "] {
+                    data.extend(format!("{outer}{example}{end}\n").as_bytes());
+                }
+            }
+        }
+        assert_unmarked_lines_are_quiet(&data);
+    }
+
+    /// Checks every unmarked line of `data` (whole lines): normalised on its
+    /// own, it is one ordinary line that leaves the normaliser idle, and
+    /// `blankness` is right about it. Returns how many lines it checked.
+    fn assert_unmarked_lines_are_quiet(data: &[u8]) -> usize {
+        let scanned = scan(data, false);
         let mut marks = scanned.marks.iter().peekable();
         let mut start = 0;
         let mut checked = 0;
-        for (index, end) in memchr::memchr_iter(b'\n', &data).enumerate() {
+        for (index, end) in memchr::memchr_iter(b'\n', data).enumerate() {
             let line = &data[start..end];
             start = end + 1;
             if marks.next_if(|m| m.index == index).is_some() {
@@ -628,6 +707,6 @@ mod tests {
             assert_eq!(quiet_line(1, line).text, logical.text, "{shown}");
             checked += 1;
         }
-        assert!(checked > 0);
+        checked
     }
 }

@@ -404,11 +404,11 @@ fn is_level_token(found: &Found) -> bool {
     bracketed || matches!(next, Some(b':' | b']'))
 }
 
-/// `E:` as written, first on its line (behind `remote:`, perhaps).
+/// `E:` as written, at the start of a word: first on its line, or behind
+/// the other prefixes, which nest in any order (a runner's timestamp, a
+/// service's name, `remote:`).
 fn is_platform_mark(found: &Found) -> bool {
-    let before = found.before();
-    let before = before.strip_prefix(b"remote:").unwrap_or(before);
-    before.iter().all(u8::is_ascii_whitespace) && found.word() == b"E:"
+    found.word() == b"E:" && !found.before().last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// Whether a line (trimmed, not empty, printable ASCII) may be nothing but
@@ -446,6 +446,54 @@ pub(crate) fn may_be_only_prefixes(trimmed: &[u8]) -> bool {
         _ => false,
     }
 }
+
+/// Lines with prefixes, as the parser meets them: what `log::prefilter`
+/// must mark when they make a line error-level or start a step header.
+#[cfg(test)]
+pub(crate) const EXAMPLES: &[&str] = &[
+    "[2019-01-23 00:00:00] CRITICAL: [11] Command failed",
+    "[2020-10-28 11:12:45] main.ERROR: Sample error [] []",
+    "2024-05-01T10:00:03.1234567Z [2024-05-01 10:00:03][ERROR]: Widget map is stale",
+    "[2019-05-08 09:20:32][ERROR]: Incompatibility in data",
+    "[20-Jan-2016 14:33:58 UTC] PHP Fatal error:  Out of memory",
+    " report.CRITICAL: Can't create directory",
+    "[2025-02-24T16:46:00.188335+00:00] INFO: Starting",
+    "[2021-02-01T03:54:53,577][INFO ][o.e.n.Node] stopping",
+    "ERROR: 137",
+    "[ERR] widget store gone",
+    "[Crit ] widget store gone",
+    "main.ALERT: widget store gone",
+    "app.EMERGENCY: widget store gone",
+    "EMERG: widget store gone",
+    "FATAL: widget store gone",
+    "[SEVERE] widget store gone",
+    "E: widget store gone",
+    "E:",
+    "W:",
+    "remote: E: widget store gone",
+    "     E: widget store gone",
+    "2024-05-01T10:00:03Z E: widget store gone",
+    "web_1  | E: widget store gone",
+    "[2024-05-01 10:00:03]E: widget store gone",
+    "##[error]widget store gone",
+    "##[group]Run deploy.sh",
+    "##[endgroup]",
+    "Fatal: widget store gone",
+    "fatal: not a git repository",
+    "npm ERR! widget store gone",
+    "TypeError: widget store gone",
+    "Zend_Db_Statement_Exception(code: 23000): widget store gone",
+    "error Command failed with exit code 1.",
+    "ERROR 2006 (HY000) at line 118",
+    "Parse error: widget store gone",
+    "Catchable fatal error: widget store gone",
+    "2024-05-01T10:00:03.123456789Z stderr F ERROR: [4] Widget failed",
+    "2024-05-01T10:00:03.123456789Z stdout F",
+    "search_1  | ERROR: [1] bootstrap checks failed",
+    "web_1  |",
+    "[2024-05-01 10:00:00]",
+    "2024-05-01 10:00:00",
+];
 
 #[cfg(test)]
 mod tests {

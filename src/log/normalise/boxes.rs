@@ -35,18 +35,36 @@ pub(super) const LITERALS: &[Literal] = &[
     },
 ];
 
-/// A padding row, or a padded row indented once the prefixes are gone: by
-/// the line itself, or by a space too many after `W:` or `|`.
+/// A padding row, or a padded row indented once the prefixes are gone.
+/// Most are told by their bytes: indented by the line itself, or by a
+/// space too many after `W:` or `|`; the rest, by what the prefix parser
+/// leaves of them.
 fn may_open_a_box(found: &Found) -> bool {
     let line = found.line();
-    if line.iter().all(|&b| b == b' ') {
+    let by_bytes = if line.iter().all(|&b| b == b' ') {
         line.len() >= MIN_PAD_WIDTH
     } else {
         line[0] == b' '
             || [&b"W:  "[..], b"E:  ", b"|  "]
                 .iter()
                 .any(|p| memchr::memmem::find(line, p).is_some())
+    };
+    by_bytes || std::str::from_utf8(line).map_or(true, opens_a_box)
+}
+
+/// Whether an idle assembler opens a box for (or is armed by) the line
+/// `text` (printable ASCII: cleaning leaves it as it is).
+fn opens_a_box(text: &str) -> bool {
+    let prefix = crate::log::prefix::parse(text);
+    if prefix.structured.is_some() {
+        return false;
     }
+    let rest = prefix.rest;
+    let trimmed = rest.trim();
+    if trimmed.is_empty() {
+        return rest.len() >= MIN_PAD_WIDTH;
+    }
+    is_header(trimmed) || is_title(trimmed) || (is_indented(rest) && is_padded(rest))
 }
 
 /// The `]` of a bracket that holds one word, as a title's does.
@@ -339,6 +357,19 @@ impl BoxAssembler {
         ));
     }
 }
+
+/// Lines an idle assembler acts on.
+#[cfg(test)]
+pub(super) const EXAMPLES: &[&str] = &[
+    "  [Some\\TransportException]  ",
+    "[Acme\\Thing]",
+    "[Widget]",
+    "In Widget.php line 3:",
+    "  row of a box  ",
+    "          ",
+    "W:   padded row  ",
+    "  [WidgetException]       ",
+];
 
 #[cfg(test)]
 mod tests {

@@ -80,6 +80,16 @@ pub(super) fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Lines that cleaning changes.
+#[cfg(test)]
+pub(super) const EXAMPLES: &[&str] = &[
+    "?[0;31mred?[0m",
+    "\u{2190}[0;31mred",
+    "\x1b[31mERROR:\x1b[0m disk full",
+    "Downloading 10%\rDownloading 100%",
+    "tab\there",
+];
+
 #[cfg(test)]
 mod tests {
     use super::super::{lines, parse, texts};

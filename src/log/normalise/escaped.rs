@@ -6,13 +6,25 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::log::prefilter::{Literal, When};
+use crate::log::prefilter::{Found, Literal, When};
 
-/// What splitting reacts to, for `log::prefilter`: a JSON-escaped newline.
-pub(super) const LITERALS: &[Literal] = &[Literal {
-    word: "\\n",
-    when: When::Anywhere,
-}];
+/// What splitting reacts to, for `log::prefilter`: a JSON-escaped newline,
+/// and a JSON record, whose text and level are not its bytes.
+pub(super) const LITERALS: &[Literal] = &[
+    Literal {
+        word: "\\n",
+        when: When::Anywhere,
+    },
+    Literal {
+        word: "}",
+        when: When::AtEnd(closes_a_record),
+    },
+];
+
+/// The `}` of a line that starts with `{`, as a JSON record does.
+fn closes_a_record(found: &Found) -> bool {
+    found.line().trim_ascii_start().starts_with(b"{")
+}
 
 /// The lines of a JSON log record met among other lines (a whole file of
 /// them is decoded as it is read: see `log::record`).
@@ -116,6 +128,19 @@ pub(super) fn split_escaped(line: &str) -> Option<Vec<String>> {
     pieces.push(current);
     Some(pieces)
 }
+
+/// Lines that hold other lines.
+#[cfg(test)]
+pub(super) const EXAMPLES: &[&str] = &[
+    r"first\nSecond line\nThird line",
+    r#"{"log":"step one\nstep two"}"#,
+    r#"{"level":"fatal","msg":"widget store gone"}"#,
+    r#"{"level":"critical","message":"widget store gone"}"#,
+    r#"{"severity":"ERR","msg":"widget store gone"}"#,
+    r#"  {"msg":"widget store gone","level":"emerg"}"#,
+    r#"{"log":""}"#,
+    r#"{"MESSAGE":"","PRIORITY":"3"}"#,
+];
 
 #[cfg(test)]
 mod tests {

@@ -274,6 +274,27 @@ fn make_line(
     }
 }
 
+/// Lines each part of the normaliser reacts to, for `log::prefilter`'s
+/// tests.
+#[cfg(test)]
+pub(crate) fn examples() -> Vec<&'static str> {
+    [
+        EXAMPLES,
+        clean::EXAMPLES,
+        escaped::EXAMPLES,
+        runner::EXAMPLES,
+        boxes::EXAMPLES,
+    ]
+    .concat()
+}
+
+/// Lines whose end the normaliser changes.
+#[cfg(test)]
+const EXAMPLES: &[&str] = &[
+    "value is [] []",
+    "[2020-01-01 00:00:00] main.INFO: done [] []",
+];
+
 /// Logical lines of `input`, for the tests of this module and the ones
 /// below it.
 #[cfg(test)]

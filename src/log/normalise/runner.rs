@@ -141,6 +141,16 @@ impl StepHeader {
     }
 }
 
+/// The runner's own lines.
+#[cfg(test)]
+pub(super) const EXAMPLES: &[&str] = &[
+    "##[group]Run ./deploy.sh",
+    "##[endgroup]",
+    "section_start:1714557600:build\r\x1b[0KRunning the build",
+    "Started by user admin",
+    "Running on agent-1 in /var/lib/ci/workspace/widgets",
+];
+
 #[cfg(test)]
 mod tests {
     use super::super::parse;
