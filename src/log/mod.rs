@@ -35,7 +35,7 @@ pub mod meaning;
 mod normalise;
 mod pool;
 mod prefilter;
-mod prefix;
+pub mod prefix;
 mod reader;
 mod record;
 #[cfg(test)]

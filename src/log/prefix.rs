@@ -29,16 +29,19 @@ pub(crate) struct Prefix<'a> {
     pub(crate) rest: &'a str,
 }
 
+/// The last alternative of both timestamp patterns is the placeholder
+/// articles write for one (`[YYYY-MM-DD HH:MM:SS]`): quotes lose it as log
+/// lines lose a real one.
 static TIMESTAMP_BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\[(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| ?[A-Z]{2,5})?|\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{1,2}:\d{2}:\d{2}(?: [A-Z]{2,5})?|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\] ?",
+        r"^\[(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| ?[A-Z]{2,5})?|\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{1,2}:\d{2}:\d{2}(?: [A-Z]{2,5})?|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?|[YXD]{2,4}-[MX]{2}-[DX]{2}[T ][HMS:X]+)\] ?",
     )
     .expect("timestamp pattern")
 });
 
 static TIMESTAMP_BARE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| UTC)?(?:[ \t]|$)",
+        r"^(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| UTC)?|[YXD]{2,4}-[MX]{2}-[DX]{2}[T ][HMS:X]+)(?:[ \t]|$)",
     )
     .expect("timestamp pattern")
 });
@@ -77,6 +80,20 @@ pub(crate) fn level_word(word: &str) -> Option<Level> {
         .iter()
         .find(|(known, _)| known.eq_ignore_ascii_case(word))
         .map(|&(_, level)| level)
+}
+
+/// The message of `line` (a log line, or a line of error text an article
+/// quotes): what is left once the decorations in front of it are gone.
+pub fn strip(line: &str) -> &str {
+    parse(line).rest.trim_start()
+}
+
+/// The decorations [`strip`] takes off the start of `line` (leading
+/// whitespace aside), if any.
+pub fn stripped(line: &str) -> Option<&str> {
+    let line = line.trim_start();
+    let prefix = &line[..line.len() - strip(line).len()];
+    (!prefix.is_empty()).then_some(prefix)
 }
 
 /// Strips the decorations off the start of `line`.
@@ -171,7 +188,7 @@ fn strip_timestamp(text: &str) -> Option<&str> {
     let text = text.trim_start();
     let found = match text.as_bytes().first()? {
         b'[' => TIMESTAMP_BRACKETED.find(text),
-        c if c.is_ascii_digit() => TIMESTAMP_BARE.find(text),
+        c if c.is_ascii_digit() || matches!(c, b'Y' | b'X' | b'D') => TIMESTAMP_BARE.find(text),
         _ => None,
     };
     found.map(|m| &text[m.end()..])
@@ -357,6 +374,13 @@ pub(crate) fn content_level(text: &str) -> Option<Level> {
     is_class.then_some(Level::Error)
 }
 
+/// `-MM-` or the like: the month of a placeholder timestamp.
+fn has_placeholder_date(text: &[u8]) -> bool {
+    text.windows(4).any(|w| {
+        w[0] == b'-' && matches!(w[1], b'M' | b'X') && matches!(w[2], b'M' | b'X') && w[3] == b'-'
+    })
+}
+
 /// What the prefix parser reacts to, for `log::prefilter`: the words that
 /// can make a line error-level (a level word in brackets or before a colon,
 /// the platform `E:`, a message's own first words) and CI workflow commands
@@ -415,8 +439,8 @@ fn is_platform_mark(found: &Found) -> bool {
 /// prefixes. A line's text is what its prefixes leave; they can leave
 /// nothing only when the line ends the way a prefix does: `W:` (platform),
 /// `|` (service), `]` (bracketed timestamp or monolog's `[] []`), a digit,
-/// `Z` or `C` (bare timestamp). Any other last character survives into the
-/// text.
+/// `Z` or `C` (bare timestamp), or how a placeholder timestamp ends (`S`,
+/// `M`, `H`, `X`, `:`). Any other last character survives into the text.
 pub(crate) fn may_be_only_prefixes(trimmed: &[u8]) -> bool {
     if trimmed.starts_with(b"##[") {
         return true;
@@ -426,12 +450,17 @@ pub(crate) fn may_be_only_prefixes(trimmed: &[u8]) -> bool {
     };
     match last {
         // A platform mark alone, perhaps behind other prefixes.
-        b':' => trimmed.ends_with(b"W:") || trimmed.ends_with(b"E:"),
+        b':' => {
+            trimmed.ends_with(b"W:") || trimmed.ends_with(b"E:") || has_placeholder_date(trimmed)
+        }
         b']' => {
             trimmed.ends_with(b"[] []")
-                || memchr::memrchr(b'[', trimmed)
-                    .is_some_and(|open| trimmed.get(open + 1).is_some_and(u8::is_ascii_digit))
+                || memchr::memrchr(b'[', trimmed).is_some_and(|open| {
+                    trimmed.get(open + 1).is_some_and(u8::is_ascii_digit)
+                        || has_placeholder_date(&trimmed[open..])
+                })
         }
+        b'S' | b'M' | b'H' | b'X' => has_placeholder_date(trimmed),
         b'|' => true,
         // `2024-05-01T10:00:03Z stdout F`: a container runtime's empty line.
         b'F' | b'P' => {
@@ -493,6 +522,10 @@ pub(crate) const EXAMPLES: &[&str] = &[
     "web_1  |",
     "[2024-05-01 10:00:00]",
     "2024-05-01 10:00:00",
+    "[YYYY-MM-DD HH:MM:SS] CRITICAL: Fix configuration with given suggestions",
+    "[YYYY-MM-DD HH:MM:SS]",
+    "YYYY-MM-DD HH:MM:SS",
+    "YYYY-MM-DD HH:MM:SS ERROR: widget store gone",
 ];
 
 #[cfg(test)]
@@ -676,6 +709,39 @@ mod tests {
                 [0];
         assert_eq!(line.text, "Widget failed");
         assert_eq!(line.code.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn strip_leaves_the_message_and_stripped_names_what_went() {
+        for (line, message, prefix) in [
+            (
+                "E: Error building project",
+                "Error building project",
+                Some("E: "),
+            ),
+            ("  plain text", "plain text", None),
+            (
+                "[2019-01-23 00:00:00] CRITICAL: [11] Command failed",
+                "Command failed",
+                Some("[2019-01-23 00:00:00] CRITICAL: [11] "),
+            ),
+            (
+                "[YYYY-MM-DD HH:MM:SS] CRITICAL: Fix configuration",
+                "Fix configuration",
+                Some("[YYYY-MM-DD HH:MM:SS] CRITICAL: "),
+            ),
+            ("web_1  |   indented", "indented", Some("web_1  |   ")),
+            ("ERROR: 137", "ERROR: 137", None),
+            ("[0] integration2", "[0] integration2", None),
+        ] {
+            assert_eq!(strip(line), message, "{line}");
+            assert_eq!(stripped(line), prefix, "{line}");
+        }
+        // A placeholder timestamp is a prefix, and may be all there is.
+        assert!(super::parse("YYYY-MM-DD HH:MM:SS").rest.is_empty());
+        assert!(may_be_only_prefixes(b"[YYYY-MM-DD HH:MM:SS]"));
+        assert!(may_be_only_prefixes(b"YYYY-MM-DD HH:MM:SS"));
+        assert!(!may_be_only_prefixes(b"[Done]"));
     }
 
     #[test]
