@@ -22,11 +22,15 @@
 //! - `prefix::literals`: the words that make a line error-level (level
 //!   words, the platform `E:`, a message's own first words) and CI workflow
 //!   commands (`##[`: a step header changes how the lines after it read);
-//! - `normalise::literals`: JSON-escaped newlines, visible colour codes,
-//!   monolog's `[] []`, and what the box assembler acts on (padding, a
-//!   title, a header).
+//! - `normalise::literals`: JSON records and JSON-escaped newlines,
+//!   visible colour codes, monolog's `[] []`, and what the box assembler
+//!   acts on (padding, a title, a header).
 //!
-//! This module only combines them into one automaton.
+//! This module only combines them into one automaton (a word that must end
+//! its line is searched with the line end after it, and looked for again
+//! before a run of trailing spaces). The test
+//! `no_line_a_stage_reacts_to_is_left_unmarked` runs every stage's own
+//! examples through it.
 
 use std::sync::LazyLock;
 
