@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 #[path = "src/rulebook/lint.rs"]
+#[allow(dead_code)]
 mod lint;
 #[path = "src/log/meaning.rs"]
 #[allow(dead_code)]

@@ -7,6 +7,9 @@
 //! log --log (read, normalise, find failure)--> Failure --matcher--> Diagnosis --report--> text|json|md
 //! RuleSet --search--> SearchIndex <-- query
 //! ```
+//!
+//! Inside a stage, one file does one job: `log`'s module comment lists the
+//! files of the largest stage and the job of each.
 
 pub mod article;
 pub mod diagnose;

@@ -399,6 +399,9 @@ fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
         problems += 1;
         eprintln!("{p}");
     }
+    for w in rulebook::lint::prefix_warnings(&parsed, &triage::log::prefix::stripped) {
+        eprintln!("{w}");
+    }
     if problems == 0 {
         // Only rules that load can be run: examples against the real matcher.
         let texts: Vec<String> = parsed.iter().map(|(_, t, _)| t.clone()).collect();

@@ -30,25 +30,6 @@ fn sub(pattern: &str, replacement: &'static str) -> Substitution {
     }
 }
 
-/// Log-line decorations that are not part of the message: timestamps, level
-/// words, channel names (`report.CRITICAL:`), platform stream prefixes (`W:`),
-/// and the `[code]` a tool prints after the level (kept as an error code).
-static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?x)^\s*(?:
-            \[\d{4}-\d\d-\d\d[\ T][\d:.]+[^\]]*\]\s*   # [2020-06-01 10:00:00]
-          | \[?[YXD]{2,4}-[MX]{2}-[DX]{2}[\ T][HMS:X]+\]?\s*  # [YYYY-MM-DD HH:MM:SS]
-          | \d{4}-\d\d-\d\d[\ T][\d:.]+(?:Z|[+-]\d\d:?\d\d)?\s*
-          | [A-Za-z_]+\.(?:DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL|ALERT|EMERGENCY):\s*
-          | (?:DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL|ALERT|EMERGENCY):\s*
-          | \[(?:DEBUG|INFO|NOTICE|WARNING|ERROR|CRITICAL)\]:?\s*
-          | [WE]:\s+
-          | \[\d{1,5}\]\s*
-        )+",
-    )
-    .expect("static prefix regex")
-});
-
 /// Substitutions in order: whole-token shapes first (URLs, paths) so that the
 /// numbers inside them do not leave fragments behind.
 static SUBSTITUTIONS: LazyLock<Vec<Substitution>> = LazyLock::new(|| {
@@ -108,18 +89,14 @@ static WILDCARD_RUN: LazyLock<Regex> =
 static SPACES: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\s+").expect("static whitespace regex"));
 
-/// Strip log decorations (timestamp, level, channel, `[code]`) from a line.
-pub fn strip_prefix(line: &str) -> &str {
-    match PREFIX.find(line) {
-        Some(m) => &line[m.end()..],
-        None => line,
-    }
-}
-
 /// Turn one line of quoted error text into a template, or `None` when too
-/// little literal text is left to recognise it by.
+/// little literal text is left to recognise it by. The decorations in front
+/// of the message (timestamp, level, channel, platform mark, service name,
+/// `[code]` after a level) go the way the log stage takes them off a log
+/// line ([`crate::log::prefix`]), so that a signature reads as the line it is
+/// to match.
 pub fn template(line: &str) -> Option<String> {
-    let line = crate::log::without_php_tag(strip_prefix(line.trim()));
+    let line = crate::log::without_php_tag(crate::log::prefix::strip(line.trim()));
     let mut text = SPACES.replace_all(line.trim(), " ").into_owned();
     if text.chars().count() > MAX_TEMPLATE_CHARS {
         text = truncate_at_word(&text, MAX_TEMPLATE_CHARS);
@@ -328,6 +305,34 @@ mod tests {
             template("file could not be written: /app/var/generation/<path/to/resource>: Read-only file system").as_deref(),
             Some("file could not be written: <*>: Read-only file system")
         );
+    }
+
+    /// A quote loses the prefixes a log line loses, so that its template
+    /// is the template of the line as the log stage reads it.
+    #[test]
+    fn a_quote_loses_what_a_log_line_loses() {
+        let log_text = |line: &str| -> String {
+            let mut lines = crate::log::lines(line.as_bytes());
+            lines.next().expect("one line").expect("read").text
+        };
+        for line in [
+            "E: Error building project: Step failed",
+            "W:   Error: patch can't be applied",
+            "remote: E: the widget store is gone",
+            "[SUCCESS]: Magento installation complete.",
+            "[2019-01-23 00:00:00] CRITICAL: [11] Command failed for the widget store",
+            "[YYYY-MM-DD HH:MM:SS] CRITICAL: Fix configuration with given suggestions",
+            "YYYY-MM-DD HH:MM:SS ERROR: the widget store is gone",
+            "web_1  | ERROR: [1] bootstrap checks failed",
+            "2024-05-01T10:00:03.123456789Z stderr F ERROR: [4] Widget store is gone",
+            "##[error]Process completed with exit code 1.",
+            "[2021-02-01T03:54:53,577][INFO ][o.e.n.Node] stopping the widget node",
+            "[0] integration2 (type: development)",
+            "elasticsearch_1  | [1]: max virtual memory areas vm.max_map_count [65530] is too low",
+        ] {
+            assert!(template(line).is_some(), "{line}");
+            assert_eq!(template(line), template(&log_text(line)), "{line}");
+        }
     }
 
     #[test]

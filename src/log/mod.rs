@@ -3,26 +3,54 @@
 //! lines, and find the failure in them.
 //!
 //! ```text
-//! open(path) -> BufRead --lines()--> LogLine* --FailureFinder--> Option<Failure>
+//! open(path) -> BufRead --stream::feed--> FailureFinder --finish()--> Option<Failure>
+//!
+//! feed: chunks --prefilter (on the pool's workers)--> marked lines --normalise--> LogLine --classify--> finder
+//!                                                     quiet lines: counted, the last few kept raw --> finder
 //! ```
+//!
+//! One job per file:
+//! - `reader`: opening the input (a file, standard input, gzip) and cutting
+//!   it into bounded physical lines;
+//! - `record`: JSON log records (Docker, journald, JSON loggers);
+//! - `chunks`: reading the input in large chunks cut at line ends;
+//! - `prefilter`: which lines of a chunk could be more than ordinary;
+//! - `pool`: the worker threads that search the chunks;
+//! - `stream`: the driver, [`feed`];
+//! - `normalise`: physical lines to logical lines ([`lines`] reads a whole
+//!   input that way, line by line: what `feed` must equal);
+//! - `prefix`: the decorations in front of a message, also stripped from
+//!   the error text articles quote;
+//! - `classify`: how one logical line reads to the finder;
+//! - `failure`: the finder's state machine;
+//! - `meaning`: what a terse failure line means.
 //!
 //! Everything streams: memory depends on the configured bounds (longest
 //! physical line, context sizes, error-line cap), never on the log's length.
 
+mod chunks;
+mod classify;
 mod failure;
 pub mod meaning;
 mod normalise;
+mod pool;
+mod prefilter;
+pub mod prefix;
 mod reader;
 mod record;
+#[cfg(test)]
+mod samples;
 mod stream;
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use failure::{reads_as_success, Failure, FailureFinder};
+pub use classify::reads_as_success;
+pub use failure::{Failure, FailureFinder};
 pub use meaning::{Meanings, Reading};
-pub use normalise::{lines, without_php_tag, Lines};
+pub use normalise::{lines, Lines};
+pub use prefix::without_php_tag;
 pub use reader::open;
 pub use stream::feed;
 

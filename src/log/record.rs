@@ -56,7 +56,7 @@ pub(crate) fn record_text(line: &str) -> Option<Cow<'_, str>> {
     ]
     .into_iter()
     .find_map(|l| l.as_deref())
-    .and_then(super::normalise::level_word);
+    .and_then(super::prefix::level_word);
     let text = [
         record.log,
         record.message,

@@ -106,3 +106,73 @@ pub fn lint(rules: &[(String, String, Rule)], strict: bool) -> Vec<Problem> {
     }
     problems
 }
+
+/// Warnings about signature lines that start with a prefix the log stage
+/// strips from every log line before matching (`E: `, a timestamp, a
+/// level): as written, such a line matches no log line that has the
+/// prefix. `stripped` is the log stage's own prefix parser
+/// (`log::prefix::stripped`), passed in because this file must stay free
+/// of other crate modules. Warnings, not problems: the rule still loads
+/// and may match by its other lines.
+pub fn prefix_warnings(
+    rules: &[(String, String, Rule)],
+    stripped: &dyn Fn(&str) -> Option<&str>,
+) -> Vec<Problem> {
+    let mut warnings = Vec::new();
+    for (file, text, rule) in rules {
+        for sig in rule.signatures.iter().flat_map(|s| s.lines()) {
+            if let Some(prefix) = stripped(sig.trim()) {
+                warnings.push(Problem {
+                    file: file.clone(),
+                    line: line_of(text, sig),
+                    message: format!(
+                        "warning: signature {sig:?} starts with {prefix:?}, which the log \
+                         stage strips from log lines before matching"
+                    ),
+                });
+            }
+        }
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule_with(signatures: &[&str]) -> Vec<(String, String, Rule)> {
+        let rule = Rule {
+            id: "widget".into(),
+            title: "Widget store".into(),
+            signatures: signatures.iter().map(|s| s.to_string()).collect(),
+            ..Rule::default()
+        };
+        let text = format!("id = \"widget\"\nsignatures = {signatures:?}\n");
+        vec![("widget.toml".to_string(), text, rule)]
+    }
+
+    #[test]
+    fn a_signature_with_a_prefix_the_log_stage_strips_is_warned_about() {
+        let rules = rule_with(&[
+            "E: Error building project: Step failed",
+            "The widget store is gone\n[SUCCESS]: Widget store rebuilt",
+            "Widget store <*> is gone",
+        ]);
+        let warnings = prefix_warnings(&rules, &crate::log::prefix::stripped);
+        let messages: Vec<&str> = warnings.iter().map(|w| w.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "warning: signature \"E: Error building project: Step failed\" starts with \
+                 \"E: \", which the log stage strips from log lines before matching",
+                "warning: signature \"[SUCCESS]: Widget store rebuilt\" starts with \
+                 \"[SUCCESS]: \", which the log stage strips from log lines before matching",
+            ]
+        );
+        assert!(warnings
+            .iter()
+            .all(|w| w.file == "widget.toml" && w.line == 2));
+        // Only a warning: lint itself finds nothing wrong with the rule.
+        assert!(lint(&rules, false).is_empty());
+    }
+}
