@@ -439,9 +439,9 @@ mod tests {
     use std::collections::VecDeque;
     use std::path::Path;
 
-    use super::super::normalise::{blankness, quiet_line, Blankness, Normaliser};
-    use super::super::samples::delivered_formats;
     use super::*;
+    use crate::log::samples::delivered_formats;
+    use normalise::{blankness, quiet_line, Blankness, Normaliser};
 
     fn marked(line: &str) -> u8 {
         let data = format!("{line}\nnext\n");
@@ -654,12 +654,7 @@ mod tests {
     /// spaces, is marked or reads as an ordinary line on its own.
     #[test]
     fn no_line_a_stage_reacts_to_is_left_unmarked() {
-        let examples = [
-            super::super::classify::EXAMPLES,
-            super::super::prefix::EXAMPLES,
-            &super::super::normalise::examples(),
-        ]
-        .concat();
+        let examples = [classify::EXAMPLES, prefix::EXAMPLES, &normalise::examples()].concat();
         let outers = [
             "",
             "2024-05-01T10:00:03Z ",
@@ -702,7 +697,7 @@ mod tests {
             assert!(normaliser.is_idle(), "{shown}");
             assert_eq!(out.len(), 1, "{shown}");
             let logical = &out[0];
-            assert!(super::super::classify::reads_ordinary(logical), "{shown}");
+            assert!(classify::reads_ordinary(logical), "{shown}");
             match blankness(line) {
                 Blankness::Blank => assert!(logical.is_blank(), "{shown}"),
                 Blankness::Text => assert!(!logical.is_blank(), "{shown}"),
