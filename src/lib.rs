@@ -11,6 +11,8 @@
 //! Inside a stage, one file does one job: `log`'s module comment lists the
 //! files of the largest stage and the job of each.
 
+mod lazy;
+
 pub mod article;
 pub mod diagnose;
 pub mod eval;

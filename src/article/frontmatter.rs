@@ -1,7 +1,7 @@
 //! YAML front matter, parsed by `gray_matter`. Only the fields the article
 //! model uses are read; everything else is ignored.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use gray_matter::engine::YAML;
 use gray_matter::{Matter, Pod};
@@ -12,8 +12,9 @@ use super::model::FrontMatter;
 
 const DELIMITER: &str = "---";
 
-static YAML_LINE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"line (\d+)").expect("valid regex"));
+lazy! {
+    static YAML_LINE: Regex = Regex::new(r"line (\d+)").expect("valid regex");
+}
 
 /// A file split into its front matter (if any) and body.
 #[derive(Debug)]
@@ -117,8 +118,9 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
     })
 }
 
-static KEY_VALUE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Za-z_][\w-]*):(\s+(.*))?$").expect("valid regex"));
+lazy! {
+    static KEY_VALUE: Regex = Regex::new(r"^([A-Za-z_][\w-]*):(\s+(.*))?$").expect("valid regex");
+}
 
 /// Re-quotes the values of a flat `key: value` block whose values are plain
 /// text. Anything else (nesting, flow collections) is left for YAML to

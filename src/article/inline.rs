@@ -2,25 +2,29 @@
 //! both feed, so that cleaning, links, code spans and "is this paragraph all
 //! underlined" are decided the same way for every format.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use regex::Regex;
 
 use super::model::RelatedLink;
 
-/// Publishing-system extensions of the form `[!WORD text]`: only the text is
-/// content. Admonition markers (`[!NOTE]`) have no text and are left alone.
-static EXTENSION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\[![A-Z]+\s+([^\[\]]*)\]").expect("valid regex"));
-/// Build-time includes (`{{$include /path.md}}`) carry no words of their own.
-static INCLUDE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{\{\$[^}]*\}\}").expect("valid regex"));
+lazy! {
+    /// Publishing-system extensions of the form `[!WORD text]`: only the text is
+    /// content. Admonition markers (`[!NOTE]`) have no text and are left alone.
+    static EXTENSION: Regex = Regex::new(r"\[![A-Z]+\s+([^\[\]]*)\]").expect("valid regex");
+}
+lazy! {
+    /// Build-time includes (`{{$include /path.md}}`) carry no words of their own.
+    static INCLUDE: Regex = Regex::new(r"\{\{\$[^}]*\}\}").expect("valid regex");
+}
 
-/// Markdown link syntax that the parser did not turn into a link (inside
-/// a code span, or with an unbalanced URL): the words are the content.
-static LEFTOVER_LINK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"!?\[([^\[\]]*)\]\(([^()\s]|\([^()\s]*\))*\)").expect("valid regex")
-});
+lazy! {
+    /// Markdown link syntax that the parser did not turn into a link (inside
+    /// a code span, or with an unbalanced URL): the words are the content.
+    static LEFTOVER_LINK: Regex = {
+        Regex::new(r"!?\[([^\[\]]*)\]\(([^()\s]|\([^()\s]*\))*\)").expect("valid regex")
+    };
+}
 
 /// Removes publishing-system syntax that is not content.
 pub fn strip_extensions(text: &str) -> String {

@@ -1,7 +1,7 @@
 //! Markdown body -> [`Block`]s with `pulldown-cmark`. Raw HTML blocks are
 //! handed to the HTML parser so both formats end in the same blocks.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use regex::Regex;
@@ -12,12 +12,15 @@ use super::inline::{
 };
 use super::model::{Block, ListItem};
 
-/// `>[!NOTE]`-style admonition marker at the start of a blockquote.
-static ADMONITION: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\[![A-Z]+\]\s*").expect("valid regex"));
-static INLINE_TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^<(/?)([A-Za-z][A-Za-z0-9_-]*)(\s[^>]*)?/?>$").expect("valid regex")
-});
+lazy! {
+    /// `>[!NOTE]`-style admonition marker at the start of a blockquote.
+    static ADMONITION: Regex = Regex::new(r"^\[![A-Z]+\]\s*").expect("valid regex");
+}
+lazy! {
+    static INLINE_TAG: Regex = {
+        Regex::new(r"^<(/?)([A-Za-z][A-Za-z0-9_-]*)(\s[^>]*)?/?>$").expect("valid regex")
+    };
+}
 
 enum Frame {
     Quote {

@@ -2,7 +2,7 @@
 //! or plain pseudo-headings ("Expected result:") and inline labels
 //! ("Problem: ...") all switch the part of the article being read.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use regex::Regex;
 
@@ -39,60 +39,71 @@ impl Part {
     }
 }
 
-static HEADING_RULES: LazyLock<Vec<(Regex, Part)>> = LazyLock::new(|| {
-    let rule = |pattern: &str, part| (Regex::new(pattern).expect("valid regex"), part);
-    vec![
-        rule(
-            r"^((affected|compatible|applicable|supported)\b.*\b(versions?|products?|editions?)|(products?|versions?|editions?) and (products?|versions?|editions?))\b",
-            Part::Products,
-        ),
-        rule(r"^steps to reproduce\b", Part::Reproduce),
-        rule(r"^expected (results?|behaviou?r)\b", Part::Expected),
-        rule(r"^actual (results?|behaviou?r)\b", Part::Actual),
-        rule(r"^(prerequisites?|pre-?conditions?)\b", Part::Prerequisites),
-        rule(
-            r"^(issues?|problems?|symptoms?|error messages?|errors?|examples?|description|the (issue|problem)|known issues?|question)\b",
-            Part::Issue,
-        ),
-        rule(
-            r"^(causes?|root causes?|reasons?|possible causes?)\b",
-            Part::Cause,
-        ),
-        rule(
-            r"^(solutions?|resolutions?|workarounds?|fix(es)?|possible solutions?|recommendations?|resolve|how to|steps|troubleshooting|remedy|what to do|to (fix|resolve|solve)|suggest(ed|ions?)|answer)\b|\b(solutions?|resolutions?|workarounds?)$",
-            Part::Solution,
-        ),
-        rule(
-            r"^(related|more information|useful links|see also|further reading|additional (information|resources)|references?|learn more)\b",
-            Part::Related,
-        ),
-    ]
-});
+lazy! {
+    static HEADING_RULES: Vec<(Regex, Part)> = {
+        let rule = |pattern: &str, part| (Regex::new(pattern).expect("valid regex"), part);
+        vec![
+            rule(
+                r"^((affected|compatible|applicable|supported)\b.*\b(versions?|products?|editions?)|(products?|versions?|editions?) and (products?|versions?|editions?))\b",
+                Part::Products,
+            ),
+            rule(r"^steps to reproduce\b", Part::Reproduce),
+            rule(r"^expected (results?|behaviou?r)\b", Part::Expected),
+            rule(r"^actual (results?|behaviou?r)\b", Part::Actual),
+            rule(r"^(prerequisites?|pre-?conditions?)\b", Part::Prerequisites),
+            rule(
+                r"^(issues?|problems?|symptoms?|error messages?|errors?|examples?|description|the (issue|problem)|known issues?|question)\b",
+                Part::Issue,
+            ),
+            rule(
+                r"^(causes?|root causes?|reasons?|possible causes?)\b",
+                Part::Cause,
+            ),
+            rule(
+                r"^(solutions?|resolutions?|workarounds?|fix(es)?|possible solutions?|recommendations?|resolve|how to|steps|troubleshooting|remedy|what to do|to (fix|resolve|solve)|suggest(ed|ions?)|answer)\b|\b(solutions?|resolutions?|workarounds?)$",
+                Part::Solution,
+            ),
+            rule(
+                r"^(related|more information|useful links|see also|further reading|additional (information|resources)|references?|learn more)\b",
+                Part::Related,
+            ),
+        ]
+    };
+}
 
-/// Labels that open a part when they start a paragraph ("Expected result:",
-/// "<u>Steps to reproduce</u>", "Solution (temporary): ...").
-static PSEUDO_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)^(steps to reproduce|expected results?|expected behaviou?r|actual results?|actual behaviou?r|prerequisites?|pre-?conditions?|problem|issue|symptoms?|error messages?|root cause|possible causes?|causes?|reason|possible solutions?|solutions?|workarounds?|recommendations?|resolution|fix)\s*(\([^)]*\))?\s*(:\s*(.*))?$",
-    )
-    .expect("valid regex")
-});
-
-/// Prose that opens a solution without a heading ("To fix the issue, ...").
-static SOLUTION_LEAD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^to (fix|resolve|solve|work ?around|address|correct) (this|the|these|that) (issues?|problems?|errors?)\b")
+lazy! {
+    /// Labels that open a part when they start a paragraph ("Expected result:",
+    /// "<u>Steps to reproduce</u>", "Solution (temporary): ...").
+    static PSEUDO_HEADING: Regex = {
+        Regex::new(
+            r"(?i)^(steps to reproduce|expected results?|expected behaviou?r|actual results?|actual behaviou?r|prerequisites?|pre-?conditions?|problem|issue|symptoms?|error messages?|root cause|possible causes?|causes?|reason|possible solutions?|solutions?|workarounds?|recommendations?|resolution|fix)\s*(\([^)]*\))?\s*(:\s*(.*))?$",
+        )
         .expect("valid regex")
-});
+    };
+}
 
-/// Editorial stamps ("UPDATED: March 3, 2019") are not about the problem.
-static STAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(last )?(updated|modified|published|reviewed|revised)\b[^.]{0,40}$")
-        .expect("valid regex")
-});
+lazy! {
+    /// Prose that opens a solution without a heading ("To fix the issue, ...").
+    static SOLUTION_LEAD: Regex = {
+        Regex::new(r"(?i)^to (fix|resolve|solve|work ?around|address|correct) (this|the|these|that) (issues?|problems?|errors?)\b")
+            .expect("valid regex")
+    };
+}
 
-static ANCHOR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\{#[^}]*\}").expect("valid regex"));
-static NUMBERING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d+[a-z]?[.)]\s+|step \d+\s*[:.-]?\s*)").expect("valid regex"));
+lazy! {
+    /// Editorial stamps ("UPDATED: March 3, 2019") are not about the problem.
+    static STAMP: Regex = {
+        Regex::new(r"(?i)^(last )?(updated|modified|published|reviewed|revised)\b[^.]{0,40}$")
+            .expect("valid regex")
+    };
+}
+
+lazy! {
+    static ANCHOR: Regex = Regex::new(r"\{#[^}]*\}").expect("valid regex");
+}
+lazy! {
+    static NUMBERING: Regex = Regex::new(r"^(\d+[a-z]?[.)]\s+|step \d+\s*[:.-]?\s*)").expect("valid regex");
+}
 
 /// Which part a heading opens, if it is one we recognise.
 pub fn classify_heading(text: &str) -> Option<Part> {
@@ -120,18 +131,23 @@ fn pseudo_heading(text: &str) -> Option<(Part, Option<String>)> {
     Some((part, rest))
 }
 
-static ERROR_WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(error|exception|fail|cannot|can't|can not|could not|couldn't|unable to|not found|denied|exhausted|fatal|invalid|refused|timed out|timeout|gone away|no such|undefined|not allowed|not supported|unsupported|not compatible|incompatible|unauthori[sz]ed|forbidden|missing|violation|deadlock|rejected|does not exist|doesn't exist|unexpected|traceback|stack trace|out of memory|not writable|warning:|critical|\w::\w)",
-    )
-    .expect("valid regex")
-});
-static COMMAND_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^(\$|#|sudo)\s|^[a-z][a-z0-9._-]*(\s+(-{1,2}[\w-]+(=\S*)?|[\w./:@=~${}'"*,+%<>-]+))+\s*$|^[./~]?[\w.-]*/[\w./-]+(\s|$)"#)
+lazy! {
+    static ERROR_WORDS: Regex = {
+        Regex::new(
+            r"(?i)(error|exception|fail|cannot|can't|can not|could not|couldn't|unable to|not found|denied|exhausted|fatal|invalid|refused|timed out|timeout|gone away|no such|undefined|not allowed|not supported|unsupported|not compatible|incompatible|unauthori[sz]ed|forbidden|missing|violation|deadlock|rejected|does not exist|doesn't exist|unexpected|traceback|stack trace|out of memory|not writable|warning:|critical|\w::\w)",
+        )
         .expect("valid regex")
-});
-static FILE_NAME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^\S*(/\S*|\.[A-Za-z0-9]{1,5})$").expect("valid regex"));
+    };
+}
+lazy! {
+    static COMMAND_LINE: Regex = {
+        Regex::new(r#"^(\$|#|sudo)\s|^[a-z][a-z0-9._-]*(\s+(-{1,2}[\w-]+(=\S*)?|[\w./:@=~${}'"*,+%<>-]+))+\s*$|^[./~]?[\w.-]*/[\w./-]+(\s|$)"#)
+            .expect("valid regex")
+    };
+}
+lazy! {
+    static FILE_NAME: Regex = Regex::new(r"^\S*(/\S*|\.[A-Za-z0-9]{1,5})$").expect("valid regex");
+}
 
 /// A line someone types rather than one a program prints.
 fn looks_like_command(line: &str) -> bool {

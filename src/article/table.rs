@@ -2,35 +2,50 @@
 //! per row. Columns are recognised by their header words, so any table of
 //! codes/messages with titles and suggested actions qualifies.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use regex::Regex;
 
 use super::model::{Article, Block, Document, Issue};
 
-static KEY_CODE: LazyLock<Regex> = LazyLock::new(|| word(r"codes?|id"));
-static KEY_MESSAGE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(errors?|error messages?|messages?)\s*$").expect("valid regex")
-});
-static TITLE: LazyLock<Regex> =
-    LazyLock::new(|| word(r"title|messages?|summary|errors?|description|name"));
-static ACTION: LazyLock<Regex> = LazyLock::new(|| {
-    word(
-        r"actions?|solutions?|resolutions?|fix(es)?|remed(y|iation)|recommendations?|suggestions?|what to do",
-    )
-});
-static STEP: LazyLock<Regex> = LazyLock::new(|| word(r"steps?"));
-static STAGE: LazyLock<Regex> = LazyLock::new(|| word(r"stages?|phases?"));
-static CAUSE: LazyLock<Regex> =
-    LazyLock::new(|| word(r"causes?|reasons?|description|explanation|details"));
-/// "Build stage", "Post-deploy phase" -> the stage name.
-static STAGE_HEADING: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^(.+?)\s+(stage|phase)$").expect("valid regex"));
-/// Log-level words that name a group of codes ("Critical Errors").
-static SEVERITY_HEADING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(critical|fatal|error|warning|notice|info|debug|alert|emergency)s?\b")
-        .expect("valid regex")
-});
+lazy! {
+    static KEY_CODE: Regex = word(r"codes?|id");
+}
+lazy! {
+    static KEY_MESSAGE: Regex = {
+        Regex::new(r"(?i)^\s*(errors?|error messages?|messages?)\s*$").expect("valid regex")
+    };
+}
+lazy! {
+    static TITLE: Regex = word(r"title|messages?|summary|errors?|description|name");
+}
+lazy! {
+    static ACTION: Regex = {
+        word(
+            r"actions?|solutions?|resolutions?|fix(es)?|remed(y|iation)|recommendations?|suggestions?|what to do",
+        )
+    };
+}
+lazy! {
+    static STEP: Regex = word(r"steps?");
+}
+lazy! {
+    static STAGE: Regex = word(r"stages?|phases?");
+}
+lazy! {
+    static CAUSE: Regex = word(r"causes?|reasons?|description|explanation|details");
+}
+lazy! {
+    /// "Build stage", "Post-deploy phase" -> the stage name.
+    static STAGE_HEADING: Regex = Regex::new(r"(?i)^(.+?)\s+(stage|phase)$").expect("valid regex");
+}
+lazy! {
+    /// Log-level words that name a group of codes ("Critical Errors").
+    static SEVERITY_HEADING: Regex = {
+        Regex::new(r"(?i)^(critical|fatal|error|warning|notice|info|debug|alert|emergency)s?\b")
+            .expect("valid regex")
+    };
+}
 
 fn word(alternatives: &str) -> Regex {
     Regex::new(&format!(r"(?i)\b({alternatives})\b")).expect("valid regex")

@@ -4,6 +4,7 @@
 pub mod signature;
 
 use crate::article::model::Article;
+use crate::lazy::lazy;
 use crate::rulebook::rule::{Issue, Link, Rule};
 
 /// Most signatures (quoted blocks) kept per rule, and lines per signature:
@@ -72,16 +73,18 @@ pub fn rule_from_article(article: &Article) -> Rule {
 /// error only this way, and without it they could only be found by
 /// similarity.
 fn described_errors(article: &Article) -> Vec<String> {
-    static QUOTED: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        // Inside single quotes, an apostrophe (`isn't`) and a quoted word
-        // (`'There are no commands defined in the 'cache' namespace'`) do
-        // not end the phrase.
-        regex::Regex::new(concat!(
-            r#"(?:^|[\s(:])(?:'((?:[^']|'[^'\s]{1,40}'\s|'\w)+)'"#,
-            r#"|"([^"]+)"|‘((?:[^’]|’\w)+)’|“([^”]+)”)"#,
-        ))
-        .expect("static quoted-phrase regex")
-    });
+    lazy! {
+        static QUOTED: regex::Regex = {
+            // Inside single quotes, an apostrophe (`isn't`) and a quoted word
+            // (`'There are no commands defined in the 'cache' namespace'`) do
+            // not end the phrase.
+            regex::Regex::new(concat!(
+                r#"(?:^|[\s(:])(?:'((?:[^']|'[^'\s]{1,40}'\s|'\w)+)'"#,
+                r#"|"([^"]+)"|‘((?:[^’]|’\w)+)’|“([^”]+)”)"#,
+            ))
+            .expect("static quoted-phrase regex")
+        };
+    }
     let description = article.description.as_deref().unwrap_or("");
     let texts = [
         article.title.as_str(),

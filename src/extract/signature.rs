@@ -4,7 +4,7 @@
 //! installation-specific parts replaced by `<*>`, so that the message an
 //! article quotes from one shop matches the same error in another shop's log.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use regex::Regex;
 
@@ -30,64 +30,68 @@ fn sub(pattern: &str, replacement: &'static str) -> Substitution {
     }
 }
 
-/// Substitutions in order: whole-token shapes first (URLs, paths) so that the
-/// numbers inside them do not leave fragments behind.
-static SUBSTITUTIONS: LazyLock<Vec<Substitution>> = LazyLock::new(|| {
-    vec![
-        // URLs and e-mail addresses.
-        sub(r#"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'"<>)\]]+"#, WILDCARD),
-        sub(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", WILDCARD),
-        // Placeholders articles write for variable parts: <path/to/file>, %code%, {{x}}.
-        sub(r"<[^<>*\s][^<>]{0,60}>", WILDCARD),
-        sub(r"%[A-Za-z_]+%", WILDCARD),
-        sub(r"\{\{[^}]*\}\}", WILDCARD),
-        // Quoted names and values.
-        sub(r"'[^'\n]{1,120}'", "'<*>'"),
-        sub(r#""[^"\n]{1,120}""#, "\"<*>\""),
-        sub(r"‘[^’\n]{1,120}’", "‘<*>’"),
-        sub(r"“[^”\n]{1,120}”", "“<*>”"),
-        // File-system paths: two or more segments, or rooted. Two segments
-        // that are not a path are a name: a Composer package
-        // (`magento/extension-b2b`, lower-case by Composer's rules) names
-        // what the message is about. A capitalised one (`Magento/luma`, a
-        // theme) keeps only its vendor.
-        // (ASCII classes where new: Unicode ones make automata megabytes
-        // larger, and this runs in diagnose too.)
-        sub(r"(?:~|\.{1,2})?/[\w.@%+~-]+(?:/[\w.@%+~<>*-]*)+", WILDCARD),
-        sub(
-            r#"(^|[\s'"`(\[{<>=:,;!|*])(?:~|\.{1,2})?/[A-Za-z0-9_.@%+~-]+"#,
-            "${1}<*>",
-        ),
-        sub(
-            r"(?-u:\b)([A-Z][A-Za-z0-9_-]*)/[A-Za-z0-9_.@%+~-]+(?-u:\b)",
-            "${1}<*>",
-        ),
-        sub(r"\b[\w.@-]+(?:/[\w.@-]+){2,}/?", WILDCARD),
-        // Two segments ending in a file name (`Modifier/Inventory.php`,
-        // `var/.deploy_is_failed`).
-        sub(
-            r"(?-u:\b)[A-Za-z0-9_.@-]+/(?:\.[A-Za-z0-9_-]+|[A-Za-z0-9_@-]+\.[A-Za-z][A-Za-z0-9]{0,4}(?-u:\b))",
-            WILDCARD,
-        ),
-        // Hosts with ports, IP addresses.
-        sub(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", WILDCARD),
-        sub(r"\b[\w.-]+:\d{2,5}\b", WILDCARD),
-        // Hashes and ids: long hex runs that contain a digit.
-        sub(r"\b(?:[0-9a-f]*\d[0-9a-f]*){7,}\b", WILDCARD),
-        sub(r"\b[0-9a-f]{7,}\b", WILDCARD),
-        // Versions and numbers (with a suffix like -p1, -beta, M, ms).
-        sub(
-            r"\bv?\d+(?:[.,]\d+)*(?:-[A-Za-z][\w.]*)?(?:[KMGkmg]i?[Bb]?|ms|s)?\b",
-            WILDCARD,
-        ),
-        sub(r"#<\*>", WILDCARD),
-    ]
-});
+lazy! {
+    /// Substitutions in order: whole-token shapes first (URLs, paths) so that the
+    /// numbers inside them do not leave fragments behind.
+    static SUBSTITUTIONS: Vec<Substitution> = {
+        vec![
+            // URLs and e-mail addresses.
+            sub(r#"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'"<>)\]]+"#, WILDCARD),
+            sub(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", WILDCARD),
+            // Placeholders articles write for variable parts: <path/to/file>, %code%, {{x}}.
+            sub(r"<[^<>*\s][^<>]{0,60}>", WILDCARD),
+            sub(r"%[A-Za-z_]+%", WILDCARD),
+            sub(r"\{\{[^}]*\}\}", WILDCARD),
+            // Quoted names and values.
+            sub(r"'[^'\n]{1,120}'", "'<*>'"),
+            sub(r#""[^"\n]{1,120}""#, "\"<*>\""),
+            sub(r"‘[^’\n]{1,120}’", "‘<*>’"),
+            sub(r"“[^”\n]{1,120}”", "“<*>”"),
+            // File-system paths: two or more segments, or rooted. Two segments
+            // that are not a path are a name: a Composer package
+            // (`magento/extension-b2b`, lower-case by Composer's rules) names
+            // what the message is about. A capitalised one (`Magento/luma`, a
+            // theme) keeps only its vendor.
+            // (ASCII classes where new: Unicode ones make automata megabytes
+            // larger, and this runs in diagnose too.)
+            sub(r"(?:~|\.{1,2})?/[\w.@%+~-]+(?:/[\w.@%+~<>*-]*)+", WILDCARD),
+            sub(
+                r#"(^|[\s'"`(\[{<>=:,;!|*])(?:~|\.{1,2})?/[A-Za-z0-9_.@%+~-]+"#,
+                "${1}<*>",
+            ),
+            sub(
+                r"(?-u:\b)([A-Z][A-Za-z0-9_-]*)/[A-Za-z0-9_.@%+~-]+(?-u:\b)",
+                "${1}<*>",
+            ),
+            sub(r"\b[\w.@-]+(?:/[\w.@-]+){2,}/?", WILDCARD),
+            // Two segments ending in a file name (`Modifier/Inventory.php`,
+            // `var/.deploy_is_failed`).
+            sub(
+                r"(?-u:\b)[A-Za-z0-9_.@-]+/(?:\.[A-Za-z0-9_-]+|[A-Za-z0-9_@-]+\.[A-Za-z][A-Za-z0-9]{0,4}(?-u:\b))",
+                WILDCARD,
+            ),
+            // Hosts with ports, IP addresses.
+            sub(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b", WILDCARD),
+            sub(r"\b[\w.-]+:\d{2,5}\b", WILDCARD),
+            // Hashes and ids: long hex runs that contain a digit.
+            sub(r"\b(?:[0-9a-f]*\d[0-9a-f]*){7,}\b", WILDCARD),
+            sub(r"\b[0-9a-f]{7,}\b", WILDCARD),
+            // Versions and numbers (with a suffix like -p1, -beta, M, ms).
+            sub(
+                r"\bv?\d+(?:[.,]\d+)*(?:-[A-Za-z][\w.]*)?(?:[KMGkmg]i?[Bb]?|ms|s)?\b",
+                WILDCARD,
+            ),
+            sub(r"#<\*>", WILDCARD),
+        ]
+    };
+}
 
-static WILDCARD_RUN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"<\*>(?:[\s,;:./\\-]*<\*>)+").expect("static wildcard-run regex"));
-static SPACES: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\s+").expect("static whitespace regex"));
+lazy! {
+    static WILDCARD_RUN: Regex = Regex::new(r"<\*>(?:[\s,;:./\\-]*<\*>)+").expect("static wildcard-run regex");
+}
+lazy! {
+    static SPACES: Regex = Regex::new(r"\s+").expect("static whitespace regex");
+}
 
 /// Turn one line of quoted error text into a template, or `None` when too
 /// little literal text is left to recognise it by. The decorations in front
@@ -158,29 +162,33 @@ fn literal_words(text: &str) -> usize {
 /// Lines of a quoted block that are not the error itself: stack frames,
 /// shell prompts, separators.
 pub fn is_noise_line(line: &str) -> bool {
-    static NOISE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?x)^\s*(?:
-                \#\d+\s                      # stack frame
-              | at\s+[\w$.]+\(               # java-style frame
-              | Stack\ trace:?\s*$
-              | \{main\}\s*$
-              | [\w.-]*@[\w.-]+:[^\s]*[\$\#]\s   # user@host:~$ prompt
-              | [\$>]\s                      # $ prompt
-              | [-=+*_]{3,}\s*$              # rule lines
-              | \.{3}\s*$ | …\s*$
-            )",
-        )
-        .expect("static noise regex")
-    });
+    lazy! {
+        static NOISE: Regex = {
+            Regex::new(
+                r"(?x)^\s*(?:
+                    \#\d+\s                      # stack frame
+                  | at\s+[\w$.]+\(               # java-style frame
+                  | Stack\ trace:?\s*$
+                  | \{main\}\s*$
+                  | [\w.-]*@[\w.-]+:[^\s]*[\$\#]\s   # user@host:~$ prompt
+                  | [\$>]\s                      # $ prompt
+                  | [-=+*_]{3,}\s*$              # rule lines
+                  | \.{3}\s*$ | …\s*$
+                )",
+            )
+            .expect("static noise regex")
+        };
+    }
     NOISE.is_match(line)
 }
 
-/// A quoted value in a message (`'cache'`, `"Magento_Widget"`).
-static QUOTED_VALUE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"'([^'\n]{3,60})'|"([^"\n]{3,60})"|‘([^’\n]{3,60})’|“([^”\n]{3,60})”"#)
-        .expect("static quoted-value regex")
-});
+lazy! {
+    /// A quoted value in a message (`'cache'`, `"Magento_Widget"`).
+    static QUOTED_VALUE: Regex = {
+        Regex::new(r#"'([^'\n]{3,60})'|"([^"\n]{3,60})"|‘([^’\n]{3,60})’|“([^”\n]{3,60})”"#)
+            .expect("static quoted-value regex")
+    };
+}
 
 /// [`template`], except that a quoted value the article's title also names
 /// stays literal: the title says the article is about that value (the

@@ -6,7 +6,7 @@
 //! Most lines of a log have none of the patterns' trigger words: a literal
 //! gate rules them out before any pattern runs.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
@@ -32,48 +32,52 @@ pub(super) enum Signal {
     Tolerated,
 }
 
-/// Unambiguous failure markers: they count even on warning-level lines,
-/// because hosting platforms mark a whole command's stderr as warnings.
-static STRONG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"^\[(?:[A-Za-z_][\w\\]*)?(?:Exception|Error)\]",
-        r"|^(?:[a-z_]\w*[.\\])*[A-Z][\w\\]*(?:Exception|Error)(?:\(code: \w+\))?: ",
-        r"|\bException in thread\b|^panic: |^\*\*\* |\*\*\* \[.*\] Error \d+",
-        r"|\bException #\d+|^\d+ exception\(s\)|\bexception '[^']+' with message",
-        r"|\bUncaught\b|(?i:\bfatal error\b|\bparse error\b)",
-        r"|^In \S+ line \d+:$",
-        r"|(?i:\bnon-zero exit|\breturned non-zero|\breturned (?:exit )?(?:code|status):? [1-9])",
-        r"|(?i:\bexit(?:ed)?(?: with)? (?:code|status):? [1-9]|\b(?:status|error|exit|return) code:? [1-9])",
-        r"|(?i:\bcommand\b.*\bfailed\b)",
-        r"|(?i:\bstep failed\b|\berror building project\b|\bbuild failed\b|\bdeploy(?:ment)? failed\b)",
-        r"|^Problem \d+$|could not be resolved to an installable set",
-        r"|^Killed\b|\bKilled$|(?i:\bout of memory\b|\boom-?kill)",
-        // bash reporting a script's command ended by a signal:
-        // `deploy.sh: line 14:   812 Killed      php bin/magento ...`
-        r"|^\S+: line \d+: +\d+ (?:Killed|Terminated|Aborted|Segmentation fault)\b",
-        r"|SQLSTATE\[(?:[^0]|0[^0]|00[^0]|000[^0]|0000[^0])|^ERROR \d+ \(",
-        r#"|\{"error":"#,
-        r"|(?i:errors during\b|\btotal errors count: [1-9])",
-        r"|(?i:\bsegmentation fault\b|\bcore dumped\b|\bno space left on device\b)",
-        r"|(?i:\ballowed memory size of \d+ bytes exhausted|\bmaximum execution time of \d+ seconds? exceeded)",
-        r"|(?i:\bmaximum function nesting level\b)",
-        r"|\bpanicked at\b|^Traceback \(most recent call last\)|^npm ERR!",
-        r"|(?i:\bunknown error\b)",
-    ))
-    .expect("strong failure pattern")
-});
+lazy! {
+    /// Unambiguous failure markers: they count even on warning-level lines,
+    /// because hosting platforms mark a whole command's stderr as warnings.
+    static STRONG: Regex = {
+        Regex::new(concat!(
+            r"^\[(?:[A-Za-z_][\w\\]*)?(?:Exception|Error)\]",
+            r"|^(?:[a-z_]\w*[.\\])*[A-Z][\w\\]*(?:Exception|Error)(?:\(code: \w+\))?: ",
+            r"|\bException in thread\b|^panic: |^\*\*\* |\*\*\* \[.*\] Error \d+",
+            r"|\bException #\d+|^\d+ exception\(s\)|\bexception '[^']+' with message",
+            r"|\bUncaught\b|(?i:\bfatal error\b|\bparse error\b)",
+            r"|^In \S+ line \d+:$",
+            r"|(?i:\bnon-zero exit|\breturned non-zero|\breturned (?:exit )?(?:code|status):? [1-9])",
+            r"|(?i:\bexit(?:ed)?(?: with)? (?:code|status):? [1-9]|\b(?:status|error|exit|return) code:? [1-9])",
+            r"|(?i:\bcommand\b.*\bfailed\b)",
+            r"|(?i:\bstep failed\b|\berror building project\b|\bbuild failed\b|\bdeploy(?:ment)? failed\b)",
+            r"|^Problem \d+$|could not be resolved to an installable set",
+            r"|^Killed\b|\bKilled$|(?i:\bout of memory\b|\boom-?kill)",
+            // bash reporting a script's command ended by a signal:
+            // `deploy.sh: line 14:   812 Killed      php bin/magento ...`
+            r"|^\S+: line \d+: +\d+ (?:Killed|Terminated|Aborted|Segmentation fault)\b",
+            r"|SQLSTATE\[(?:[^0]|0[^0]|00[^0]|000[^0]|0000[^0])|^ERROR \d+ \(",
+            r#"|\{"error":"#,
+            r"|(?i:errors during\b|\btotal errors count: [1-9])",
+            r"|(?i:\bsegmentation fault\b|\bcore dumped\b|\bno space left on device\b)",
+            r"|(?i:\ballowed memory size of \d+ bytes exhausted|\bmaximum execution time of \d+ seconds? exceeded)",
+            r"|(?i:\bmaximum function nesting level\b)",
+            r"|\bpanicked at\b|^Traceback \(most recent call last\)|^npm ERR!",
+            r"|(?i:\bunknown error\b)",
+        ))
+        .expect("strong failure pattern")
+    };
+}
 
-/// A process's exit status and nothing else: a consequence of the failure
-/// before it, written by the shell, a CI runner or a task runner.
-static BARE_EXIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)^(?:error:?\s+)?(?:the\s+)?(?:(?:process|script|command|job|step|task|build|container|shell)\s+)?",
-        r"(?:(?:has\s+)?(?:completed|returned|exited|ended|terminated|finished|failed)(?:\s+with)?:?\s+)?",
-        r"(?:an?\s+)?(?:non-?zero\s+)?(?:exit|return)\s+(?:code|status)(?:\s*[:=]?\s*(?P<code>-?\d+))?\s*\.?$",
-        r"|(?i)^finished:\s*(?:failure|unstable|aborted)$",
-    ))
-    .expect("bare exit pattern")
-});
+lazy! {
+    /// A process's exit status and nothing else: a consequence of the failure
+    /// before it, written by the shell, a CI runner or a task runner.
+    static BARE_EXIT: Regex = {
+        Regex::new(concat!(
+            r"(?i)^(?:error:?\s+)?(?:the\s+)?(?:(?:process|script|command|job|step|task|build|container|shell)\s+)?",
+            r"(?:(?:has\s+)?(?:completed|returned|exited|ended|terminated|finished|failed)(?:\s+with)?:?\s+)?",
+            r"(?:an?\s+)?(?:non-?zero\s+)?(?:exit|return)\s+(?:code|status)(?:\s*[:=]?\s*(?P<code>-?\d+))?\s*\.?$",
+            r"|(?i)^finished:\s*(?:failure|unstable|aborted)$",
+        ))
+        .expect("bare exit pattern")
+    };
+}
 
 /// A shell's echo of the command it runs: `+ ./deploy.sh` (`set -x`, one
 /// `+` per level of nesting) or a prompt (`$ bin/console build`).
@@ -99,72 +103,88 @@ pub(super) fn is_bare_exit(text: &str) -> bool {
         .is_none_or(|code| (0..128).contains(&code))
 }
 
-/// `error:` in the middle of a message: strong unless the line is a warning.
-static ERROR_WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\berror\s?:|\ban error occurred\b").expect("error word pattern")
-});
+lazy! {
+    /// `error:` in the middle of a message: strong unless the line is a warning.
+    static ERROR_WORD: Regex = {
+        Regex::new(r"(?i)\berror\s?:|\ban error occurred\b").expect("error word pattern")
+    };
+}
 
-static WEAK: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)\bfail(?:ed|s|ure|ing)?\b|\bcould(?: not|n't)\b|\bcannot\b|\bcan't\b|\bunable to\b",
-        r"|\bnot supported\b|\bunsupported\b|\bdenied\b|\brefused\b|\bnot found\b|\bno such file\b",
-        r"|\bdoes ?n[o']t exist\b|\binvalid\b|\btimed out\b|\bexhausted\b|\bexceeded\b",
-        r"|\bout of range\b|\btoo many\b|\bgone away\b|\babort(?:ed|ing)?\b|\bincompatible\b",
-        r"|\bundefined\b|\bnot allowed\b|\bunrecognized\b|\bconflict|\bmissing\b|\bblocked\b",
-        r"|\btoo (?:low|high|small|large|old|new|long)\b|\bexpired\b|\bdoes(?: not|n't) match\b",
-    ))
-    .expect("weak failure pattern")
-});
+lazy! {
+    static WEAK: Regex = {
+        Regex::new(concat!(
+            r"(?i)\bfail(?:ed|s|ure|ing)?\b|\bcould(?: not|n't)\b|\bcannot\b|\bcan't\b|\bunable to\b",
+            r"|\bnot supported\b|\bunsupported\b|\bdenied\b|\brefused\b|\bnot found\b|\bno such file\b",
+            r"|\bdoes ?n[o']t exist\b|\binvalid\b|\btimed out\b|\bexhausted\b|\bexceeded\b",
+            r"|\bout of range\b|\btoo many\b|\bgone away\b|\babort(?:ed|ing)?\b|\bincompatible\b",
+            r"|\bundefined\b|\bnot allowed\b|\bunrecognized\b|\bconflict|\bmissing\b|\bblocked\b",
+            r"|\btoo (?:low|high|small|large|old|new|long)\b|\bexpired\b|\bdoes(?: not|n't) match\b",
+        ))
+        .expect("weak failure pattern")
+    };
+}
 
-/// Wording that says a weak problem was tolerated on purpose.
-static TOLERATED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bskipping\b|\bignor(?:e|ed|ing)\b|\boptional\b|\bcontinuing\b|\bfalling back\b|\bnot required\b")
-        .expect("tolerated pattern")
-});
+lazy! {
+    /// Wording that says a weak problem was tolerated on purpose.
+    static TOLERATED: Regex = {
+        Regex::new(r"(?i)\bskipping\b|\bignor(?:e|ed|ing)\b|\boptional\b|\bcontinuing\b|\bfalling back\b|\bnot required\b")
+            .expect("tolerated pattern")
+    };
+}
 
-/// Counts of zero and similar all-clear wording.
-static ALL_CLEAR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)\b(?:0|no|zero) (?:errors?|failures?|failed)\b",
-        r"|\b(?:errors?|failures?|failed)\s*[:=]\s*0\b|\bwithout errors?\b",
-        r"|\babandoned\b|\bdeprecat",
-    ))
-    .expect("all-clear pattern")
-});
+lazy! {
+    /// Counts of zero and similar all-clear wording.
+    static ALL_CLEAR: Regex = {
+        Regex::new(concat!(
+            r"(?i)\b(?:0|no|zero) (?:errors?|failures?|failed)\b",
+            r"|\b(?:errors?|failures?|failed)\s*[:=]\s*0\b|\bwithout errors?\b",
+            r"|\babandoned\b|\bdeprecat",
+        ))
+        .expect("all-clear pattern")
+    };
+}
 
-static SUCCESS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bsuccess(?:ful(?:ly)?)?\b|\bsucceeded\b|\bcompleted?\b|\bfinished\b|\bdone\b\.?$|\bpassed\b")
-        .expect("success pattern")
-});
+lazy! {
+    static SUCCESS: Regex = {
+        Regex::new(r"(?i)\bsuccess(?:ful(?:ly)?)?\b|\bsucceeded\b|\bcompleted?\b|\bfinished\b|\bdone\b\.?$|\bpassed\b")
+            .expect("success pattern")
+    };
+}
 
-static RETRY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\bre-?try(?:ing)?\b|\bretries\b|\battempt\b|\btrying again\b|\bwill try\b|\bnow trying\b")
-        .expect("retry pattern")
-});
+lazy! {
+    static RETRY: Regex = {
+        Regex::new(r"(?i)\bre-?try(?:ing)?\b|\bretries\b|\battempt\b|\btrying again\b|\bwill try\b|\bnow trying\b")
+            .expect("retry pattern")
+    };
+}
 
 /// Whether `text` says the run is trying again.
 pub(super) fn is_retry(text: &str) -> bool {
     RETRY.is_match(text)
 }
 
-/// Stack frames and trace headers of common runtimes.
-static TRACE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"^(?:\d+ )?#\d+ |^PHP +\d+\. |^PHP Stack trace:|^(?:Stack|Exception) trace:",
-        r#"|^at \S.*\(\S+:\d+(?::\d+)?\)$|^File ".+", line \d+"#,
-    ))
-    .expect("trace pattern")
-});
+lazy! {
+    /// Stack frames and trace headers of common runtimes.
+    static TRACE: Regex = {
+        Regex::new(concat!(
+            r"^(?:\d+ )?#\d+ |^PHP +\d+\. |^PHP Stack trace:|^(?:Stack|Exception) trace:",
+            r#"|^at \S.*\(\S+:\d+(?::\d+)?\)$|^File ".+", line \d+"#,
+        ))
+        .expect("trace pattern")
+    };
+}
 
-/// Instructions and requirements: how tools phrase a refusal that has no
-/// error word (`... supports 7.0.2 or later. Please read ...`).
-static ADVICE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r"(?i)\bplease\b|\bmust\b|\brequire[sd]?\b|\bshould\b|\bor (?:later|higher|newer|above)\b",
-        r"|\bat least\b|\bnot (?:set|safe|supported|allowed|installed|available|defined|loaded|enabled|valid)\b",
-    ))
-    .expect("advice pattern")
-});
+lazy! {
+    /// Instructions and requirements: how tools phrase a refusal that has no
+    /// error word (`... supports 7.0.2 or later. Please read ...`).
+    static ADVICE: Regex = {
+        Regex::new(concat!(
+            r"(?i)\bplease\b|\bmust\b|\brequire[sd]?\b|\bshould\b|\bor (?:later|higher|newer|above)\b",
+            r"|\bat least\b|\bnot (?:set|safe|supported|allowed|installed|available|defined|loaded|enabled|valid)\b",
+        ))
+        .expect("advice pattern")
+    };
+}
 
 /// Whether `text` reads like an instruction or a requirement.
 pub(super) fn is_advice(text: &str) -> bool {
@@ -411,17 +431,19 @@ fn closes_a_frame(found: &Found) -> bool {
     digits > 0 && before.len() > digits && before[before.len() - digits - 1] == b':'
 }
 
-static GATE: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(
-            FAILURE_TRIGGERS
-                .iter()
-                .chain(SUCCESS_TRIGGERS)
-                .chain(RETRY_TRIGGERS),
-        )
-        .expect("trigger words")
-});
+lazy! {
+    static GATE: AhoCorasick = {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(
+                FAILURE_TRIGGERS
+                    .iter()
+                    .chain(SUCCESS_TRIGGERS)
+                    .chain(RETRY_TRIGGERS),
+            )
+            .expect("trigger words")
+    };
+}
 
 /// The only characters outside ASCII that Unicode case folding (what the
 /// patterns' `(?i)` uses) makes equal to an ASCII letter: `ſ` to `s` and

@@ -32,7 +32,7 @@
 //! `no_line_a_stage_reacts_to_is_left_unmarked` runs every stage's own
 //! examples through it.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use aho_corasick::automaton::{Automaton, StateID};
 use aho_corasick::{dfa, Anchored, MatchKind, PatternID};
@@ -141,57 +141,59 @@ fn literals() -> Vec<Literal> {
     all
 }
 
-static SEARCHER: LazyLock<Searcher> = LazyLock::new(|| {
-    let mut patterns: Vec<String> = vec!["  \n".into()];
-    let mut hits = vec![Hit::Padded];
-    let mut at_end = Vec::new();
-    for Literal { word, when } in literals() {
-        let mut add = |pattern: String, hit: Hit| {
-            patterns.push(pattern);
-            hits.push(hit);
-        };
-        match when {
-            When::Anywhere => add(word.into(), Hit::Mark(HARD)),
-            When::Success => add(word.into(), Hit::Mark(SUCCESS_WORD)),
-            When::Retry => add(word.into(), Hit::Mark(RETRY_WORD)),
-            When::If(confirm) => add(
-                word.into(),
-                Hit::Check {
-                    confirm,
-                    len: word.len(),
-                },
-            ),
-            When::AtEnd(confirm) => {
-                at_end.push((word, confirm));
-                for end in ["\n", " \n"] {
-                    let hit = Hit::Check {
+lazy! {
+    static SEARCHER: Searcher = {
+        let mut patterns: Vec<String> = vec!["  \n".into()];
+        let mut hits = vec![Hit::Padded];
+        let mut at_end = Vec::new();
+        for Literal { word, when } in literals() {
+            let mut add = |pattern: String, hit: Hit| {
+                patterns.push(pattern);
+                hits.push(hit);
+            };
+            match when {
+                When::Anywhere => add(word.into(), Hit::Mark(HARD)),
+                When::Success => add(word.into(), Hit::Mark(SUCCESS_WORD)),
+                When::Retry => add(word.into(), Hit::Mark(RETRY_WORD)),
+                When::If(confirm) => add(
+                    word.into(),
+                    Hit::Check {
                         confirm,
                         len: word.len(),
-                    };
-                    add(format!("{word}{end}"), hit);
+                    },
+                ),
+                When::AtEnd(confirm) => {
+                    at_end.push((word, confirm));
+                    for end in ["\n", " \n"] {
+                        let hit = Hit::Check {
+                            confirm,
+                            len: word.len(),
+                        };
+                        add(format!("{word}{end}"), hit);
+                    }
                 }
             }
         }
-    }
-    // A DFA: no prefilter helps with this many words (some of them, like
-    // `e:` and `)\n`, are on every few lines), and it is the fastest
-    // automaton to run over every byte.
-    let dfa = dfa::Builder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
-        .prefilter(false)
-        .build(&patterns)
-        .expect("log search words");
-    let start = dfa
-        .start_state(Anchored::No)
-        .expect("the DFA is built for unanchored searches");
-    Searcher {
-        dfa,
-        start,
-        hits,
-        at_end,
-    }
-});
+        // A DFA: no prefilter helps with this many words (some of them, like
+        // `e:` and `)\n`, are on every few lines), and it is the fastest
+        // automaton to run over every byte.
+        let dfa = dfa::Builder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .prefilter(false)
+            .build(&patterns)
+            .expect("log search words");
+        let start = dfa
+            .start_state(Anchored::No)
+            .expect("the DFA is built for unanchored searches");
+        Searcher {
+            dfa,
+            start,
+            hits,
+            at_end,
+        }
+    };
+}
 
 /// A marked line of a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

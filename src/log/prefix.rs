@@ -8,7 +8,7 @@
 //! error text an article quotes (`extract::signature`), so that a
 //! signature reads like the log line it is to match.
 
-use std::sync::LazyLock;
+use crate::lazy::lazy;
 
 use regex::Regex;
 
@@ -29,31 +29,37 @@ pub(crate) struct Prefix<'a> {
     pub(crate) rest: &'a str,
 }
 
-/// The last alternative of both timestamp patterns is the placeholder
-/// articles write for one (`[YYYY-MM-DD HH:MM:SS]`): quotes lose it as log
-/// lines lose a real one.
-static TIMESTAMP_BRACKETED: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^\[(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| ?[A-Z]{2,5})?|\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{1,2}:\d{2}:\d{2}(?: [A-Z]{2,5})?|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?|[YXD]{2,4}-[MX]{2}-[DX]{2}[T ][HMS:X]+)\] ?",
-    )
-    .expect("timestamp pattern")
-});
+lazy! {
+    /// The last alternative of both timestamp patterns is the placeholder
+    /// articles write for one (`[YYYY-MM-DD HH:MM:SS]`): quotes lose it as log
+    /// lines lose a real one.
+    static TIMESTAMP_BRACKETED: Regex = {
+        Regex::new(
+            r"^\[(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| ?[A-Z]{2,5})?|\d{1,2}-[A-Z][a-z]{2}-\d{4} \d{1,2}:\d{2}:\d{2}(?: [A-Z]{2,5})?|\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?|[YXD]{2,4}-[MX]{2}-[DX]{2}[T ][HMS:X]+)\] ?",
+        )
+        .expect("timestamp pattern")
+    };
+}
 
-static TIMESTAMP_BARE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| UTC)?|[YXD]{2,4}-[MX]{2}-[DX]{2}[T ][HMS:X]+)(?:[ \t]|$)",
-    )
-    .expect("timestamp pattern")
-});
+lazy! {
+    static TIMESTAMP_BARE: Regex = {
+        Regex::new(
+            r"^(?:\d{4}-\d{2}-\d{2}[T ]\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?(?:Z|[+-]\d{2}:?\d{2}| UTC)?|[YXD]{2,4}-[MX]{2}-[DX]{2}[T ][HMS:X]+)(?:[ \t]|$)",
+        )
+        .expect("timestamp pattern")
+    };
+}
 
-/// `[ERROR]`, `[INFO ]:`, `main.CRITICAL:`, `ERROR:`. The word form must be
-/// upper case: `Error:` and `Warning:` are part of a message and stay.
-static LEVEL_TOKEN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:\[(?P<bracket>[A-Za-z]{3,9}) *\]:?\s*|(?:[a-z][\w-]*\.)?(?P<word>[A-Z]{3,9}):(?:\s+|$))",
-    )
-        .expect("level pattern")
-});
+lazy! {
+    /// `[ERROR]`, `[INFO ]:`, `main.CRITICAL:`, `ERROR:`. The word form must be
+    /// upper case: `Error:` and `Warning:` are part of a message and stay.
+    static LEVEL_TOKEN: Regex = {
+        Regex::new(
+            r"^(?:\[(?P<bracket>[A-Za-z]{3,9}) *\]:?\s*|(?:[a-z][\w-]*\.)?(?P<word>[A-Z]{3,9}):(?:\s+|$))",
+        )
+            .expect("level pattern")
+    };
+}
 
 /// The words a logger writes its level as, compared ignoring ASCII case.
 const LEVEL_WORDS: &[(&str, Level)] = &[

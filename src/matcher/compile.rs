@@ -4,8 +4,9 @@
 //! on its rarest literal word, so a log line is scanned once for all rules;
 //! only lines that contain some signature's anchor pay for a regex check.
 
+use crate::lazy::lazy;
 use std::collections::HashMap;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
@@ -260,14 +261,16 @@ pub struct Compiled {
     pub identified: std::collections::HashSet<BlockId>,
 }
 
-/// A name in a message: a package (`vendor/name`), a namespace or class
-/// (`Vendor\\Module`, `Class::method`, `CamelCase`), a module
-/// (`Vendor_Module`), a file path.
-static NAME: LazyLock<Regex> = LazyLock::new(|| {
-    // ASCII classes: Unicode `\w` makes a far larger automaton.
-    Regex::new(r"(?-u)[\w.-]*(?:[/\\]|::)[\w./\\:-]*|\w*[a-z][A-Z]\w*|\w+_\w+")
-        .expect("static name regex")
-});
+lazy! {
+    /// A name in a message: a package (`vendor/name`), a namespace or class
+    /// (`Vendor\\Module`, `Class::method`, `CamelCase`), a module
+    /// (`Vendor_Module`), a file path.
+    static NAME: Regex = {
+        // ASCII classes: Unicode `\w` makes a far larger automaton.
+        Regex::new(r"(?-u)[\w.-]*(?:[/\\]|::)[\w./\\:-]*|\w*[a-z][A-Z]\w*|\w+_\w+")
+            .expect("static name regex")
+    };
+}
 
 /// Whether `line` names something the title speaks of. Generic lines of a
 /// tool's output ("Your requirements could not be resolved ...") name

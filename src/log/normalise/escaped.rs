@@ -1,8 +1,8 @@
 //! Lines inside a line: a JSON log record met among other lines, and a
 //! whole log pasted as one JSON-escaped string.
 
+use crate::lazy::lazy;
 use std::borrow::Cow;
-use std::sync::LazyLock;
 
 use regex::Regex;
 
@@ -40,15 +40,17 @@ pub(super) fn json_record(line: &str) -> Option<Vec<Cow<'_, str>>> {
     )
 }
 
-/// The start of a JSON object up to the opening quote of a string value,
-/// after any number of simple members: `{"status":"failed","log":"`.
-static JSON_WRAPPER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(concat!(
-        r#"^\s*\{(?:\s*"[^"\\]*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?[\d.]+|true|false|null)\s*,)*"#,
-        r#"\s*"[^"\\]*"\s*:\s*""#,
-    ))
-    .expect("JSON wrapper pattern")
-});
+lazy! {
+    /// The start of a JSON object up to the opening quote of a string value,
+    /// after any number of simple members: `{"status":"failed","log":"`.
+    static JSON_WRAPPER: Regex = {
+        Regex::new(concat!(
+            r#"^\s*\{(?:\s*"[^"\\]*"\s*:\s*(?:"(?:[^"\\]|\\.)*"|-?[\d.]+|true|false|null)\s*,)*"#,
+            r#"\s*"[^"\\]*"\s*:\s*""#,
+        ))
+        .expect("JSON wrapper pattern")
+    };
+}
 
 /// If `line` is a log pasted as one JSON string (its newlines written `\n`),
 /// returns its unescaped lines. Windows paths and namespaces also contain
