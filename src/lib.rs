@@ -37,6 +37,7 @@ mod lazy;
 
 pub mod article;
 pub mod diagnose;
+pub mod embed;
 pub mod eval;
 pub mod extract;
 pub mod ingest;

