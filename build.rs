@@ -1,7 +1,9 @@
 //! Compiles the rules in `rules/` into the binary as the embedded default,
 //! and fails the build when one of them does not lint, or when the bundled
 //! list of log meanings does not compile or contradicts its own examples: a
-//! broken bundled rule must never reach a user.
+//! broken bundled rule must never reach a user. Also embeds each bundled
+//! rule's passage with the bundled model (`src/embed`), so that a run on
+//! the embedded rules computes no vector but its query's.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,9 +15,18 @@ mod lint;
 #[path = "src/log/meaning.rs"]
 #[allow(dead_code)]
 mod meaning;
+#[path = "src/embed/minilm.rs"]
+#[allow(dead_code)]
+mod minilm;
+#[path = "src/embed/passage.rs"]
+#[allow(dead_code)]
+mod passage;
 #[path = "src/rulebook/rule.rs"]
 #[allow(dead_code)]
 mod rule;
+#[path = "src/embed/wordpiece.rs"]
+#[allow(dead_code)]
+mod wordpiece;
 
 fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = fs::read_dir(dir) else {
@@ -40,6 +51,8 @@ fn main() {
     println!("cargo:rerun-if-changed=src/rulebook/rule.rs");
     println!("cargo:rerun-if-changed=src/log/meaning.rs");
     println!("cargo:rerun-if-changed=knowledge/log-meanings.toml");
+    println!("cargo:rerun-if-changed=src/embed");
+    println!("cargo:rerun-if-changed=models/minilm-l6-v2");
 
     let mut files = Vec::new();
     rule_files(&rules_dir, &mut files);
@@ -99,7 +112,48 @@ fn main() {
         .expect("write to String");
     }
     code.push_str("];\n");
-    let out =
-        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_rules.rs");
-    fs::write(out, code).expect("write embedded_rules.rs");
+    let out_dir = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let vectors = out_dir.join("embedded_vectors.bin");
+    fs::write(&vectors, passage_vectors(&root, &parsed)).expect("write embedded_vectors.bin");
+    writeln!(
+        code,
+        "/// Per bundled rule: the digest of its passage, then its vector (little-endian f32).\n\
+         pub static EMBEDDED_VECTORS: &[u8] = include_bytes!({:?});",
+        vectors.display().to_string()
+    )
+    .expect("write to String");
+    fs::write(out_dir.join("embedded_rules.rs"), code).expect("write embedded_rules.rs");
+}
+
+/// Per rule, the digest of its passage (8 bytes) and its vector (`DIM`
+/// little-endian f32), as `rulebook::embedded::vectors` reads them.
+fn passage_vectors(root: &Path, parsed: &[(String, String, rule::Rule)]) -> Vec<u8> {
+    let model = fs::read(root.join("models/minilm-l6-v2/encoder.safetensors"))
+        .expect("read the bundled model");
+    let vocabulary: &'static str = Box::leak(
+        fs::read_to_string(root.join("models/minilm-l6-v2/vocab.txt"))
+            .expect("read the bundled vocabulary")
+            .into_boxed_str(),
+    );
+    let tokenizer = wordpiece::WordPiece::new(vocabulary).expect("the vocabulary loads");
+    let encoder = minilm::MiniLm::from_bytes(&model, vocabulary.lines().count())
+        .expect("the bundled model loads");
+    let texts: Vec<String> = parsed
+        .iter()
+        .map(|(_, _, r)| passage::passage(&r.title))
+        .collect();
+    let ids: Vec<Vec<u32>> = texts
+        .iter()
+        .map(|t| tokenizer.encode(t, passage::PASSAGE_TOKENS))
+        .collect();
+    let sequences: Vec<&[u32]> = ids.iter().map(Vec::as_slice).collect();
+    let vectors = encoder.encode(&sequences);
+    let mut out = Vec::new();
+    for (text, vector) in texts.iter().zip(vectors.chunks_exact(minilm::DIM)) {
+        out.extend(passage::digest(text).to_le_bytes());
+        for v in vector {
+            out.extend(v.to_le_bytes());
+        }
+    }
+    out
 }

@@ -157,5 +157,14 @@ pub fn ingest(
         }
         progress(i + 1, total);
     }
+    // The search index and its passage vectors are built now rather than by
+    // the first command that reads the rules: embedding the passages is the
+    // costly part of loading a knowledge base, and the cache keeps it.
+    if let Err(e) = crate::knowledge::Catalog::from_dir(out) {
+        report.errors.push(format!(
+            "{}: the rules were written but do not load together: {e}",
+            out.display()
+        ));
+    }
     Ok(report)
 }

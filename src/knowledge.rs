@@ -12,6 +12,7 @@
 //! files' names, sizes and modification times (one `stat` each, not a
 //! read), so a hand-edited, added or removed rule file is always seen.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
@@ -20,6 +21,7 @@ use std::time::UNIX_EPOCH;
 use rkyv::rancor;
 use sha2::{Digest, Sha256};
 
+use crate::embed::RuleVectors;
 use crate::rulebook::{self, LoadedRule, Rule, RulebookError};
 use crate::search::{Buffer, Hit, QueryError, RuleSource, SearchIndex};
 
@@ -29,10 +31,10 @@ pub const CACHE_FILE: &str = ".triage-cache";
 
 /// The layout of the cache file. Changed whenever `CacheFile` or the index
 /// layout changes, or what the index holds is computed differently (3: the
-/// edition groups; 4: a quote taken from the title is not indexed twice), so
-/// that a cache from a build of the same version number is rebuilt rather
-/// than misread.
-const CACHE_FORMAT: u32 = 4;
+/// edition groups; 4: a quote taken from the title is not indexed twice; 5:
+/// passage vectors), so that a cache from a build of the same version number
+/// is rebuilt rather than misread.
+const CACHE_FORMAT: u32 = 5;
 
 pub struct Knowledge {
     pub rules: Vec<Rule>,
@@ -213,10 +215,21 @@ impl RuleSource for Catalog {
 }
 
 impl Knowledge {
+    /// The rules and their index, every passage embedded anew.
     pub fn from_loaded(loaded: Vec<LoadedRule>) -> Knowledge {
+        Knowledge::from_loaded_reusing(loaded, &|_| None)
+    }
+
+    /// The rules and their index, reusing the vectors `known` has for
+    /// passages with the same digest.
+    fn from_loaded_reusing(
+        loaded: Vec<LoadedRule>,
+        known: &dyn Fn(u64) -> Option<Vec<f32>>,
+    ) -> Knowledge {
         let (rules, origins): (Vec<Rule>, Vec<String>) =
             loaded.into_iter().map(|l| (l.rule, l.origin)).unzip();
-        let index = SearchIndex::build(&rules);
+        let vectors = RuleVectors::compute(&rules, known);
+        let index = SearchIndex::build_with(&rules, vectors);
         Knowledge {
             rules,
             origins,
@@ -224,9 +237,14 @@ impl Knowledge {
         }
     }
 
-    /// The rules compiled into the binary.
+    /// The rules compiled into the binary, with the passage vectors
+    /// computed when it was built.
     pub fn embedded() -> Result<Knowledge, RulebookError> {
-        Ok(Knowledge::from_loaded(rulebook::embedded::load()?))
+        let known = rulebook::embedded::vectors();
+        Ok(Knowledge::from_loaded_reusing(
+            rulebook::embedded::load()?,
+            &|digest| known.get(&digest).cloned(),
+        ))
     }
 
     /// The rules of a directory, from its cache when that is current (see
@@ -264,11 +282,35 @@ fn fingerprint(files: &[PathBuf]) -> Vec<u8> {
     hasher.finalize().to_vec()
 }
 
-/// The rules of `dir` read from their files, and cached.
+/// The rules of `dir` read from their files, and cached. Passage vectors
+/// of the cache being replaced are reused for the rules whose passage did
+/// not change: embedding every passage again costs seconds, and most edits
+/// touch one rule.
 fn read_and_cache(dir: &Path, fingerprint: &[u8]) -> Result<Knowledge, RulebookError> {
-    let k = Knowledge::from_loaded(rulebook::load_dir(dir)?);
-    write_cache(&dir.join(CACHE_FILE), fingerprint, &k);
+    let path = dir.join(CACHE_FILE);
+    let known = previous_vectors(&path);
+    let k = Knowledge::from_loaded_reusing(rulebook::load_dir(dir)?, &|digest| {
+        known.get(&digest).cloned()
+    });
+    write_cache(&path, fingerprint, &k);
     Ok(k)
+}
+
+/// The passage vectors of a cache file written by this version, whatever
+/// rules it was written for.
+fn previous_vectors(path: &Path) -> HashMap<u64, Vec<f32>> {
+    open_cache(path)
+        .and_then(|(buffer, cache)| cached_index(&buffer, &cache))
+        .map(|index| index.known_vectors())
+        .unwrap_or_default()
+}
+
+/// The index inside a cache file, read in place in the file's buffer.
+fn cached_index(buffer: &Arc<Buffer>, cache: &CacheCell) -> Option<SearchIndex> {
+    let file = cache.borrow_dependent();
+    let from = file.index.as_slice().as_ptr() as usize - buffer.as_ptr() as usize;
+    let index = SearchIndex::from_bytes(Arc::clone(buffer), from, from + file.index.len()).ok()?;
+    (index.rule_count() == file.rules.len()).then_some(index)
 }
 
 /// `read_and_cache`, for when the cache looked current but a rule in it
@@ -278,7 +320,8 @@ fn rebuild(dir: &Path) -> Result<Knowledge, RulebookError> {
     read_and_cache(dir, &fingerprint(&files))
 }
 
-fn read_cache(path: &Path, fingerprint: &[u8]) -> Option<Catalog> {
+/// A cache file of this version, intact, whatever rules it was written for.
+fn open_cache(path: &Path) -> Option<(Arc<Buffer>, CacheCell)> {
     let buffer = Arc::new(read_file(path)?);
     let (sum, archive) = buffer.split_first_chunk::<CHECKSUM>()?;
     if u32::from_le_bytes(*sum) != crc32fast::hash(archive) {
@@ -291,17 +334,20 @@ fn read_cache(path: &Path, fingerprint: &[u8]) -> Option<Catalog> {
     let file = cache.borrow_dependent();
     if file.format.to_native() != CACHE_FORMAT
         || file.version.as_str() != env!("CARGO_PKG_VERSION")
-        || file.fingerprint.as_slice() != fingerprint
         || file.rules.len() != file.origins.len()
     {
         return None;
     }
-    // The index lies inside the file's buffer; it is read in place there.
-    let from = file.index.as_slice().as_ptr() as usize - buffer.as_ptr() as usize;
-    let index = SearchIndex::from_bytes(Arc::clone(&buffer), from, from + file.index.len()).ok()?;
-    if index.rule_count() != file.rules.len() {
+    Some((buffer, cache))
+}
+
+fn read_cache(path: &Path, fingerprint: &[u8]) -> Option<Catalog> {
+    let (buffer, cache) = open_cache(path)?;
+    let file = cache.borrow_dependent();
+    if file.fingerprint.as_slice() != fingerprint {
         return None;
     }
+    let index = cached_index(&buffer, &cache)?;
     let decoded = (0..file.rules.len()).map(|_| OnceLock::new()).collect();
     Some(Catalog {
         index,

@@ -12,13 +12,23 @@
 //! ```
 
 mod minilm;
+mod passage;
 mod wordpiece;
 
 use std::sync::OnceLock;
 
 use minilm::MiniLm;
 pub use minilm::{ModelError, DIM, MAX_TOKENS};
+pub use passage::{digest, passage, PASSAGE_TOKENS};
 use wordpiece::WordPiece;
+
+use crate::rulebook::Rule;
+
+/// The passage of a rule that its vector is computed from (see
+/// [`passage`]).
+pub fn rule_passage(rule: &Rule) -> String {
+    passage(&rule.title)
+}
 
 /// The file's bytes, aligned so that its float tensors can be read in
 /// place (the converter starts every tensor on an 8-byte boundary).
@@ -70,18 +80,20 @@ impl Embedder {
         Ok(Embedder { tokenizer, model })
     }
 
-    /// The unit vector of one text.
-    pub fn embed(&self, text: &str) -> Vec<f32> {
-        let ids = self.tokenizer.encode(text, MAX_TOKENS);
+    /// The unit vector of one text, of which the first `max_tokens` tokens
+    /// are read (at most [`MAX_TOKENS`]).
+    pub fn embed(&self, text: &str, max_tokens: usize) -> Vec<f32> {
+        let ids = self.tokenizer.encode(text, max_tokens.min(MAX_TOKENS));
         self.model.encode(&[&ids])
     }
 
     /// The unit vectors of many texts, `DIM` values each in one flat list,
-    /// in order; the work is spread over the machine's cores.
-    pub fn embed_all(&self, texts: &[&str]) -> Vec<f32> {
+    /// in order (`max_tokens` as for [`embed`](Self::embed)); the work is
+    /// spread over the machine's cores.
+    pub fn embed_all(&self, texts: &[&str], max_tokens: usize) -> Vec<f32> {
         let ids: Vec<Vec<u32>> = texts
             .iter()
-            .map(|t| self.tokenizer.encode(t, MAX_TOKENS))
+            .map(|t| self.tokenizer.encode(t, max_tokens.min(MAX_TOKENS)))
             .collect();
         // Batches of similar length, longest first, so that threads end
         // together; each batch's vectors go back to their texts' places.
@@ -132,6 +144,43 @@ impl Embedder {
     }
 }
 
+/// Every rule's passage vector and the digest of its passage, as the
+/// search index keeps them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleVectors {
+    /// `DIM` values per rule, end to end.
+    pub vectors: Vec<f32>,
+    pub passages: Vec<u64>,
+}
+
+impl RuleVectors {
+    /// The vectors of `rules`' passages, computed with the bundled model,
+    /// except those `known` already has for a passage with the same digest.
+    pub fn compute(rules: &[Rule], known: &dyn Fn(u64) -> Option<Vec<f32>>) -> RuleVectors {
+        let passages: Vec<String> = rules.iter().map(rule_passage).collect();
+        let digests: Vec<u64> = passages.iter().map(|p| digest(p)).collect();
+        let mut vectors = vec![0.0f32; rules.len() * DIM];
+        let mut missing = Vec::new();
+        for (i, d) in digests.iter().enumerate() {
+            match known(*d).filter(|v| v.len() == DIM) {
+                Some(v) => vectors[i * DIM..(i + 1) * DIM].copy_from_slice(&v),
+                None => missing.push(i),
+            }
+        }
+        if !missing.is_empty() {
+            let texts: Vec<&str> = missing.iter().map(|&i| passages[i].as_str()).collect();
+            let computed = Embedder::bundled().embed_all(&texts, PASSAGE_TOKENS);
+            for (&i, v) in missing.iter().zip(computed.chunks_exact(DIM)) {
+                vectors[i * DIM..(i + 1) * DIM].copy_from_slice(v);
+            }
+        }
+        RuleVectors {
+            vectors,
+            passages: digests,
+        }
+    }
+}
+
 /// Cosine of two unit vectors.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -177,9 +226,9 @@ mod tests {
         let embedder = Embedder::bundled();
         let cases = reference().cases;
         let texts: Vec<&str> = cases.iter().map(|c| c.text.as_str()).collect();
-        let all = embedder.embed_all(&texts);
+        let all = embedder.embed_all(&texts, MAX_TOKENS);
         for (i, case) in cases.iter().enumerate() {
-            let one = embedder.embed(&case.text);
+            let one = embedder.embed(&case.text, MAX_TOKENS);
             let similarity = cosine(&one, &case.embedding);
             assert!(similarity > 0.999, "{:?}: cosine {similarity}", case.text);
             let batched = &all[i * DIM..(i + 1) * DIM];
@@ -190,9 +239,9 @@ mod tests {
     #[test]
     fn paraphrases_are_closer_than_strangers() {
         let e = Embedder::bundled();
-        let redirect = e.embed("Infinite redirect issue when switching to https");
-        let loop_error = e.embed("Blank page or redirect loop error");
-        let memory = e.embed("PHP Fatal error: Allowed memory size exhausted");
+        let redirect = e.embed("Infinite redirect issue when switching to https", 64);
+        let loop_error = e.embed("Blank page or redirect loop error", 64);
+        let memory = e.embed("PHP Fatal error: Allowed memory size exhausted", 64);
         assert!(cosine(&redirect, &loop_error) > cosine(&redirect, &memory) + 0.2);
     }
 }

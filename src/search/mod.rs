@@ -49,6 +49,7 @@ mod equivalents;
 pub mod eval;
 mod fold;
 mod fuzzy;
+mod semantic;
 mod similarity;
 mod snippet;
 mod stored;
@@ -56,9 +57,10 @@ mod stored;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use bm25::{Embedder, EmbedderBuilder, Tokenizer};
+use bm25::{Embedder as Bm25, EmbedderBuilder, Tokenizer};
 use serde::Serialize;
 
+use crate::embed::{Embedder, RuleVectors};
 use crate::rulebook::Rule;
 use crate::text::{is_stop_word, words};
 
@@ -292,7 +294,14 @@ struct Expansion {
 }
 
 impl SearchIndex {
+    /// The index of `rules`, their passages embedded with the bundled model.
     pub fn build(rules: &[Rule]) -> SearchIndex {
+        SearchIndex::build_with(rules, RuleVectors::compute(rules, &|_| None))
+    }
+
+    /// The index of `rules`, with their passage vectors computed already
+    /// (at build time for the embedded rules; partly reused from a cache).
+    pub fn build_with(rules: &[Rule], vectors: RuleVectors) -> SearchIndex {
         let mut cache = StemCache::default();
         let mut rule_terms: Vec<HashSet<u32>> = vec![HashSet::new(); rules.len()];
         let mut rule_words: Vec<HashSet<String>> = vec![HashSet::new(); rules.len()];
@@ -315,7 +324,7 @@ impl SearchIndex {
                 .map(|t| t.split(' ').filter(|w| !w.is_empty()).count())
                 .sum();
             let average = (total as f32 / rules.len().max(1) as f32).max(1.0);
-            let embedder: Embedder<u32, AnalysedText> = EmbedderBuilder::with_avgdl(average)
+            let embedder: Bm25<u32, AnalysedText> = EmbedderBuilder::with_avgdl(average)
                 .k1(tuning::K1)
                 .b(tuning::B)
                 .build();
@@ -384,6 +393,8 @@ impl SearchIndex {
                 .map(offset)
                 .collect(),
             vocabulary,
+            vectors: vectors.vectors,
+            passages: vectors.passages,
         };
         let stored = StoredIndex::from_data(&data)
             .unwrap_or_else(|e| unreachable!("a freshly archived index reads back: {e}"));
@@ -436,11 +447,16 @@ impl SearchIndex {
         let Some((scores, query_terms)) = self.scores(query) else {
             return Err(QueryError::Empty);
         };
+        let vector = Embedder::bundled().embed(query, semantic::QUERY_TOKENS);
+        let cosines = self.cosines(&vector);
+        let fused = semantic::fuse(&scores, &cosines);
 
-        let mut ranked: Vec<(usize, f64)> = scores
+        // A result matches some of the query's words, or is close enough in
+        // meaning on its own.
+        let mut ranked: Vec<(usize, f64)> = fused
             .into_iter()
             .enumerate()
-            .filter(|&(_, s)| s > 0.0)
+            .filter(|&(r, _)| scores[r] > 0.0 || cosines[r] >= semantic::MEANING_FLOOR)
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 

@@ -60,6 +60,12 @@ pub(crate) struct IndexData {
     /// Per rule, its edition group (see `fold`).
     pub groups: Vec<u32>,
     pub vocabulary: Vocabulary,
+    /// Per rule, the unit vector of its passage (`crate::embed`), `DIM`
+    /// values each, end to end.
+    pub vectors: Vec<f32>,
+    /// Per rule, the digest of the passage its vector was computed from,
+    /// so that a rebuilt index can reuse the vectors of unchanged rules.
+    pub passages: Vec<u64>,
 }
 
 /// The `i`th of the lists stored end to end in `items`; empty if `starts`
@@ -157,6 +163,8 @@ impl StoredIndex {
             // The per-rule arrays are indexed by rule number without
             // further checks of their length.
             if data.groups.len() != rules
+                || data.vectors.len() != rules * crate::embed::DIM
+                || data.passages.len() != rules
                 || data.bigram_starts.len() != rules + 1
                 || data.phrase_starts.len() != rules * super::PHRASE_TEXTS + 1
             {

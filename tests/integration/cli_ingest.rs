@@ -53,6 +53,9 @@ fn writes_one_rule_file_per_article_and_table_row() {
     let out = tempfile::tempdir().unwrap();
     ingest_into(out.path());
     assert_eq!(file_names(out.path()), KB_RULE_FILES);
+    // The index, with its passage vectors, is built by ingest, not by the
+    // first search.
+    assert!(out.path().join(".triage-cache").is_file());
     for name in KB_RULE_FILES {
         let text = fs::read_to_string(out.path().join(name)).unwrap();
         let rule: toml::Table = toml::from_str(&text)

@@ -12,7 +12,7 @@ fn labelled_logs_get_their_article_and_others_none() {
     let (Some(cases), Some(corpus)) = (shared("eval/cases.toml"), shared("corpus")) else {
         return;
     };
-    let (_rules, engine) = corpus_engine(&corpus);
+    let engine = corpus_engine(&corpus);
     let Report::Cases(r) = eval::run(&engine, &cases).unwrap() else {
         panic!("cases.toml holds cases");
     };

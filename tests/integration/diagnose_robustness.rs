@@ -141,7 +141,7 @@ fn the_answer_does_not_depend_on_how_the_log_was_delivered() {
     let (Some(cases), Some(corpus)) = (shared("eval/cases.toml"), shared("corpus")) else {
         return;
     };
-    let (_rules, engine) = corpus_engine(&corpus);
+    let engine = corpus_engine(&corpus);
     let file: toml::Value = toml::from_str(&std::fs::read_to_string(&cases).unwrap()).unwrap();
     let logs: Vec<std::path::PathBuf> = file["case"]
         .as_array()
