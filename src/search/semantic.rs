@@ -23,12 +23,12 @@ use crate::embed::{Embedder, DIM};
 /// the neutral choice; on the three labelled query sets 0.5 and 0.7 did
 /// worse on all three, 1.5 and 2.0 better on the two the word score was not
 /// tuned on and worse on the one it was.
-pub const MEANING_WEIGHT: f64 = 1.0;
+pub const SEMANTIC_WEIGHT: f64 = 1.0;
 /// Least cosine at which a rule none of the query's words match is still a
 /// result. Nonsense queries ("zebra quantum pineapple") come no closer than
 /// 0.23 to any article title of the Adobe Commerce corpus; on the labelled
 /// queries the closest title is never below 0.25.
-pub const MEANING_FLOOR: f64 = 0.3;
+pub const SEMANTIC_FLOOR: f64 = 0.3;
 /// Tokens of a query that are embedded: a pasted error says what it is in
 /// its first lines.
 pub const QUERY_TOKENS: usize = 128;
@@ -48,15 +48,18 @@ impl SearchIndex {
             .collect()
     }
 
-    /// How close `text` is in meaning to every rule: the cosine, floored
-    /// at zero (a negative cosine says "unrelated", as zero does).
-    pub fn meaning_similarity(&self, text: &str, max_tokens: usize) -> Vec<RuleSimilarity> {
+    /// How close `text` is in meaning to each rule it is close to at all:
+    /// the cosine above [`SEMANTIC_FLOOR`], scaled to `(0, 1]`.
+    pub fn semantic_similarity(&self, text: &str, max_tokens: usize) -> Vec<RuleSimilarity> {
         let vector = Embedder::bundled().embed(text, max_tokens);
         self.cosines(&vector)
             .into_iter()
             .enumerate()
-            .filter(|&(_, s)| s > 0.0)
-            .map(|(rule, score)| RuleSimilarity { rule, score })
+            .filter(|&(_, c)| c > SEMANTIC_FLOOR)
+            .map(|(rule, c)| RuleSimilarity {
+                rule,
+                score: (c - SEMANTIC_FLOOR) / (1.0 - SEMANTIC_FLOOR),
+            })
             .collect()
     }
 
@@ -85,7 +88,7 @@ pub fn fuse(words: &[f64], meaning: &[f64]) -> Vec<f64> {
     words
         .iter()
         .zip(&meaning)
-        .map(|(w, m)| w + MEANING_WEIGHT * m)
+        .map(|(w, m)| w + SEMANTIC_WEIGHT * m)
         .collect()
 }
 
