@@ -1,5 +1,13 @@
 //! YAML front matter, parsed by `gray_matter`. Only the fields the article
 //! model uses are read; everything else is ignored.
+//!
+//! Publishers name the same things differently: the summary is
+//! `description`, `intro` or `summary`; labels are `labels`, `feature` or
+//! `topics`. A shorter title (`shortTitle`, `short_title`) is another name
+//! people search by. Values may hold template syntax, taken out as in the
+//! body (see `template`). Not read: `redirect_from` (the publisher's old
+//! addresses) and `versions` (its own edition codes), which say nothing
+//! about the problem.
 
 use crate::lazy::lazy;
 
@@ -89,19 +97,21 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
             let text_field = |key: &str| {
                 map.get(key)
                     .and_then(scalar)
-                    .map(|s| clean(&s))
+                    .map(|s| clean(&super::template::strip(&s)))
                     .filter(|s| !s.is_empty())
             };
+            let first_field = |keys: &[&str]| keys.iter().find_map(|k| text_field(k));
             let mut labels = Vec::new();
-            for key in ["labels", "feature"] {
+            for key in ["labels", "feature", "topics"] {
                 if let Some(value) = map.get(key) {
                     push_labels(value, &mut labels);
                 }
             }
             FrontMatter {
                 title: text_field("title"),
+                short_title: first_field(&["shortTitle", "short_title"]),
                 link: text_field("link"),
-                description: text_field("description"),
+                description: first_field(&["description", "intro", "summary"]),
                 labels,
             }
         }
@@ -185,6 +195,24 @@ mod tests {
         assert_eq!(front.title.as_deref(), Some("A title"));
         assert_eq!(front.labels, ["one", "two", "three", "Two words"]);
         assert_eq!(split.body.trim(), "<p>body</p>");
+    }
+
+    #[test]
+    fn other_publishers_names_and_template_syntax() {
+        let split = split(
+            "---\ntitle: 'Error: {% data variables.product.name %} refuses the key'\n\
+             intro: 'The server rejected your key.'\nshortTitle: Key refused\n\
+             topics:\n  - SSH\nversions:\n  fpt: '*'\n---\nbody\n",
+        )
+        .unwrap();
+        let front = split.front.unwrap();
+        assert_eq!(front.title.as_deref(), Some("Error: refuses the key"));
+        assert_eq!(
+            front.description.as_deref(),
+            Some("The server rejected your key.")
+        );
+        assert_eq!(front.short_title.as_deref(), Some("Key refused"));
+        assert_eq!(front.labels, ["SSH"]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod model;
 pub mod sections;
 pub mod sniff;
 pub mod table;
+pub mod template;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -108,7 +109,10 @@ fn parse_document_front(text: &str, source: &str) -> Result<(Document, bool), Ar
     })?;
     let (format, blocks) = match sniff::sniff(&split.body) {
         sniff::BodyKind::Html => (Format::HelpCenter, html::parse(&split.body)),
-        sniff::BodyKind::Markdown => (Format::Markdown, markdown::parse(&split.body)),
+        sniff::BodyKind::Markdown => (
+            Format::Markdown,
+            markdown::parse(&template::strip(&split.body)),
+        ),
     };
     let mut doc = Document {
         format,

@@ -74,6 +74,8 @@ pub struct ListItem {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FrontMatter {
     pub title: Option<String>,
+    /// A shorter name of the article, as a menu shows it.
+    pub short_title: Option<String>,
     pub link: Option<String>,
     pub description: Option<String>,
     /// `labels` (help center) or `feature` (knowledge base), split on commas.
