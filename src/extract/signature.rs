@@ -38,10 +38,16 @@ lazy! {
             // URLs and e-mail addresses.
             sub(r#"[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'"<>)\]]+"#, WILDCARD),
             sub(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", WILDCARD),
-            // Placeholders articles write for variable parts: <path/to/file>, %code%, {{x}}.
+            // Placeholders articles write for variable parts: <path/to/file>, %code%, {{x}},
+            // and capitals: USERNAME/REPOSITORY, YOUR-EMAIL, YOUR_BRANCH_NAME (an
+            // error constant such as SSL3_GET_SERVER_CERTIFICATE keeps its
+            // underscores and stays).
             sub(r"<[^<>*\s][^<>]{0,60}>", WILDCARD),
             sub(r"%[A-Za-z_]+%", WILDCARD),
             sub(r"\{\{[^}]*\}\}", WILDCARD),
+            sub(r"(?-u:\b)[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*(?:/[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*)+(?-u:\b)", WILDCARD),
+            sub(r"(?-u:\b)[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+(?-u:\b)", WILDCARD),
+            sub(r"(?-u:\b)(?:YOUR|MY)_[A-Z0-9_]+(?-u:\b)", WILDCARD),
             // Quoted names and values.
             sub(r"'[^'\n]{1,120}'", "'<*>'"),
             sub(r#""[^"\n]{1,120}""#, "\"<*>\""),
@@ -313,6 +319,36 @@ mod tests {
             template("file could not be written: /app/var/generation/<path/to/resource>: Read-only file system").as_deref(),
             Some("file could not be written: <*>: Read-only file system")
         );
+    }
+
+    #[test]
+    fn capitals_written_as_placeholders_are_wildcards() {
+        for (line, expected) in [
+            (
+                "ERROR: Permission to OWNER/REPOSITORY.git denied to OTHER-USER.",
+                "Permission to <*>.git denied to <*>.",
+            ),
+            (
+                "error: src refspec YOUR_BRANCH_NAME does not match any",
+                "error: src refspec <*> does not match any",
+            ),
+            // A lone word in capitals is as often an acronym or a keyword
+            // (RDBMS, WHERE) as a placeholder: it stays.
+            (
+                "UNPROTECTED PRIVATE KEY FILE! Permissions for USERNAME are too open",
+                "UNPROTECTED PRIVATE KEY FILE! Permissions for USERNAME are too open",
+            ),
+            (
+                "routines:SSL3_GET_SERVER_CERTIFICATE:certificate verify failed",
+                "routines:SSL3_GET_SERVER_CERTIFICATE:certificate verify failed",
+            ),
+            (
+                "fatal: remote HEAD refers to nonexistent ref, unable to checkout",
+                "fatal: remote HEAD refers to nonexistent ref, unable to checkout",
+            ),
+        ] {
+            assert_eq!(template(line).as_deref(), Some(expected), "{line}");
+        }
     }
 
     /// A quote loses the prefixes a log line loses, so that its template
