@@ -79,6 +79,17 @@ pub enum Report {
     Queries(crate::search::eval::QueryEvalReport),
 }
 
+/// Whether the article `id` meets the expectation `expected`: the same id,
+/// or a section of the expected page (`page#fragment`, or a reference
+/// table's `file#row`) when the expectation names the page. An expectation
+/// that names a section is met by that section only.
+pub fn meets(id: &str, expected: &str) -> bool {
+    id == expected
+        || id
+            .strip_prefix(expected)
+            .is_some_and(|rest| rest.starts_with('#'))
+}
+
 pub fn share(n: usize, of: usize) -> f64 {
     if of == 0 {
         0.0
@@ -138,7 +149,7 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
         let right = |f: &Finding| {
             std::iter::once(&f.id)
                 .chain(&f.also)
-                .any(|id| case.expect.contains(id))
+                .any(|id| case.expect.iter().any(|e| meets(id, e)))
         };
         let predicted: Vec<String> = d
             .diagnoses
@@ -179,4 +190,31 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::meets;
+
+    #[test]
+    fn a_page_is_met_by_its_sections_a_section_only_by_itself() {
+        assert!(meets("cloning-errors", "cloning-errors"));
+        assert!(meets(
+            "cloning-errors#repository-not-found",
+            "cloning-errors"
+        ));
+        assert!(meets(
+            "cloning-errors#repository-not-found",
+            "cloning-errors#repository-not-found"
+        ));
+        assert!(!meets(
+            "cloning-errors",
+            "cloning-errors#repository-not-found"
+        ));
+        assert!(!meets(
+            "cloning-errors#https",
+            "cloning-errors#repository-not-found"
+        ));
+        assert!(!meets("cloning-errors-old", "cloning-errors"));
+    }
 }

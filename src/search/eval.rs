@@ -53,7 +53,11 @@ pub fn eval_queries(index: &SearchIndex, rules: &[Rule], cases: &[QueryCase]) ->
     for case in cases.iter().filter(|c| !c.expect.is_empty()) {
         report.evaluated += 1;
         let hits = index.search(rules, &case.text, 10).unwrap_or_default();
-        let right = |rule: usize| case.expect.iter().any(|id| *id == rules[rule].id);
+        let right = |rule: usize| {
+            case.expect
+                .iter()
+                .any(|e| crate::eval::meets(&rules[rule].id, e))
+        };
         let rank = hits
             .iter()
             .position(|h| right(h.rule) || h.also.iter().any(|&a| right(a)))
