@@ -23,6 +23,7 @@ mod cli_broken_pipe;
 mod cli_diagnose;
 mod cli_errors;
 mod cli_ingest;
+mod cli_links;
 mod cli_lint;
 mod cli_search;
 mod cli_seed;
