@@ -38,6 +38,8 @@ enum CliError {
     Output(std::io::Error),
     #[error(transparent)]
     PublicUrl(#[from] triage::serve::PublicUrlError),
+    #[error(transparent)]
+    Serve(#[from] triage::serve::ServeError),
     #[error("no rule with id {0:?} (try `triage search`)")]
     NoRule(String),
     #[error("no article matches {0:?}")]
@@ -63,7 +65,8 @@ impl CliError {
             | CliError::Query(_)
             | CliError::ReadRule(_)
             | CliError::Output(_)
-            | CliError::PublicUrl(_) => 2,
+            | CliError::PublicUrl(_)
+            | CliError::Serve(_) => 2,
         }
     }
 
@@ -186,6 +189,27 @@ fn run(cli: Cli) -> Result<u8, CliError> {
                 report.failures.len()
             )?;
             Ok(if report.failures.is_empty() { 0 } else { 1 })
+        }
+        Command::Serve {
+            rules,
+            addr,
+            public_url,
+            max_body,
+            timeouts,
+        } => {
+            let public_url = match public_url.as_deref().map(str::trim) {
+                Some(url) if !url.is_empty() => Some(triage::serve::PublicUrl::parse(url)?),
+                _ => None,
+            };
+            triage::serve::run(triage::serve::Config {
+                rules,
+                addr,
+                public_url,
+                max_body,
+                timeouts: timeouts.unwrap_or_default(),
+                ..triage::serve::Config::default()
+            })?;
+            Ok(0)
         }
         Command::Patterns { rules } => {
             let engine = engine(rules.as_deref())?;

@@ -35,3 +35,7 @@ mod log_eval;
 mod log_fixtures;
 mod search_eval;
 mod search_fixtures;
+mod serve_api;
+mod serve_pages;
+mod serve_reload;
+mod serve_security;
