@@ -12,8 +12,9 @@
 //! | `GET /healthz` | `{"status": "ok", "rules": N, "generation": G}` |
 //!
 //! Where the CLI fails, the API answers `{"error": "..."}` with 400 (bad
-//! query or log), 404 (unknown id), 408, 413 (body over `--max-body`) or
-//! 415 (a content encoding other than gzip). A search with no result is the
+//! query or log), 404 (unknown id), 408, 413 (body over `--max-body`),
+//! 415 (a content encoding other than gzip) or 503 (no turn to diagnose
+//! before the request's deadline). A search with no result is the
 //! CLI's `{"results": []}` with 200: an answer, not an error.
 
 use std::sync::Arc;
@@ -65,6 +66,8 @@ pub(super) enum ApiError {
     TimedOut,
     #[error("content encoding {0:?} is not accepted; send the log as it is, or gzip")]
     Encoding(String),
+    #[error("the server is too busy to diagnose this log in time; try again")]
+    Busy,
     #[error("internal error")]
     Internal,
 }
@@ -77,6 +80,7 @@ impl ApiError {
             ApiError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TimedOut => StatusCode::REQUEST_TIMEOUT,
             ApiError::Encoding(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -223,10 +227,22 @@ pub(super) async fn diagnose(
     };
     let faults = Faults::default();
     let deadline = tokio::time::Instant::now() + state.timeouts.request;
-    let raw = BodyReader::new(body, limit, deadline, faults.clone());
+    let mut raw = BodyReader::new(body, limit, deadline, faults.clone());
+    // The log, or its first MiB, before taking a turn: a slow upload
+    // waits for its bytes without holding one.
+    raw.spool().await;
+    let turn = match tokio::time::timeout_at(deadline, Arc::clone(&state.diagnoses).acquire_owned())
+        .await
+    {
+        Ok(Ok(turn)) => turn,
+        Ok(Err(_)) => return Err(ApiError::Internal),
+        Err(_) => return Err(ApiError::Busy),
+    };
     let loaded = state.current();
     let reading = faults.clone();
     let result = tokio::task::spawn_blocking(move || {
+        // Given back when the work ends, even if the request was dropped.
+        let _turn = turn;
         let log = body::log_reader(raw, content_gzip, limit, &reading)
             .map_err(|e| format!("cannot read the log: {e}"))?;
         let log = std::io::BufReader::with_capacity(64 * 1024, log);

@@ -10,11 +10,15 @@
 //!   does for a file or standard input, so that posting the bytes of a
 //!   `.log.gz` gives what `triage diagnose file.log.gz` gives.
 //! - Waiting for the body ends at the request's deadline.
+//! - The first [`SPOOL`] bytes are read before the diagnose takes its turn
+//!   (see `State::diagnoses`), without a thread: most logs are smaller, so
+//!   a slow upload waits for its bytes without holding a turn.
 //!
 //! The readers report through `io::Error`, which the diagnose stage wraps;
 //! what really happened is also noted in a [`Fault`] the handler reads to
 //! choose the status (413, 408, 400).
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
 use std::sync::{Arc, Mutex};
 
@@ -53,11 +57,19 @@ impl Faults {
     }
 }
 
+/// Bytes of a body read into memory before a diagnose takes its turn.
+pub(super) const SPOOL: usize = 1 << 20;
+
 /// The body's bytes as a blocking [`Read`]: for a blocking thread only
-/// (it waits on the runtime through `handle`).
+/// (it waits on the runtime through `handle`), after [`spool`](Self::spool)
+/// on the runtime.
 pub(super) struct BodyReader {
     body: Body,
-    pending: Bytes,
+    pending: VecDeque<Bytes>,
+    /// The body has no more frames.
+    ended: bool,
+    /// Why reading stopped, once it did.
+    failed: Option<Fault>,
     handle: Handle,
     deadline: Instant,
     limit: u64,
@@ -69,7 +81,9 @@ impl BodyReader {
     pub fn new(body: Body, limit: u64, deadline: Instant, faults: Faults) -> BodyReader {
         BodyReader {
             body,
-            pending: Bytes::new(),
+            pending: VecDeque::new(),
+            ended: false,
+            failed: None,
             handle: Handle::current(),
             deadline,
             limit,
@@ -79,32 +93,72 @@ impl BodyReader {
     }
 }
 
+impl BodyReader {
+    /// Reads frames until `SPOOL` bytes are held or the body ends, on the
+    /// runtime. A fault is kept for the first read to report.
+    pub async fn spool(&mut self) {
+        let mut held: usize = self.pending.iter().map(Bytes::len).sum();
+        while held < SPOOL && !self.ended && self.failed.is_none() {
+            let next = tokio::time::timeout_at(self.deadline, self.body.frame()).await;
+            held += self.take(next);
+        }
+    }
+
+    /// Handles one wait for a frame; the bytes it added.
+    fn take<E>(
+        &mut self,
+        next: Result<Option<Result<hyper::body::Frame<Bytes>, E>>, tokio::time::error::Elapsed>,
+    ) -> usize {
+        let fault = match next {
+            Err(_) => Fault::TimedOut,
+            Ok(None) => {
+                self.ended = true;
+                return 0;
+            }
+            Ok(Some(Err(_))) => Fault::Broken,
+            Ok(Some(Ok(frame))) => {
+                // Trailers carry no log.
+                let Ok(data) = frame.into_data() else {
+                    return 0;
+                };
+                self.received += data.len() as u64;
+                if self.received <= self.limit {
+                    let n = data.len();
+                    self.pending.push_back(data);
+                    return n;
+                }
+                Fault::TooLarge
+            }
+        };
+        self.failed = Some(fault);
+        self.faults.note(fault);
+        0
+    }
+}
+
 impl Read for BodyReader {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.pending.is_empty() {
+        loop {
+            if let Some(front) = self.pending.front_mut() {
+                let n = out.len().min(front.len());
+                out[..n].copy_from_slice(&front[..n]);
+                *front = front.slice(n..);
+                if front.is_empty() {
+                    self.pending.pop_front();
+                }
+                return Ok(n);
+            }
+            if let Some(fault) = self.failed {
+                return Err(self.faults.note(fault));
+            }
+            if self.ended {
+                return Ok(0);
+            }
             let next = self
                 .handle
                 .block_on(tokio::time::timeout_at(self.deadline, self.body.frame()));
-            match next {
-                Err(_) => return Err(self.faults.note(Fault::TimedOut)),
-                Ok(None) => return Ok(0),
-                Ok(Some(Err(_))) => return Err(self.faults.note(Fault::Broken)),
-                Ok(Some(Ok(frame))) => {
-                    // Trailers carry no log.
-                    if let Ok(data) = frame.into_data() {
-                        self.received += data.len() as u64;
-                        if self.received > self.limit {
-                            return Err(self.faults.note(Fault::TooLarge));
-                        }
-                        self.pending = data;
-                    }
-                }
-            }
+            self.take(next);
         }
-        let n = out.len().min(self.pending.len());
-        out[..n].copy_from_slice(&self.pending[..n]);
-        self.pending = self.pending.slice(n..);
-        Ok(n)
     }
 }
 
@@ -245,8 +299,19 @@ mod tests {
         assert!(got.is_err());
         assert_eq!(faults.get(), Some(Fault::TooLarge));
 
+        // Spooled first, on the runtime: the same bytes, the same limit.
+        let faults = Faults::default();
+        let mut r = BodyReader::new(Body::from(vec![b'x'; 100]), 99, deadline, faults.clone());
+        r.spool().await;
+        assert_eq!(faults.get(), Some(Fault::TooLarge));
+        let got = tokio::task::spawn_blocking(move || r.read_to_end(&mut Vec::new()))
+            .await
+            .unwrap();
+        assert!(got.is_err());
+
         let faults = Faults::default();
         let mut r = BodyReader::new(Body::from(vec![b'x'; 100]), 100, deadline, faults.clone());
+        r.spool().await;
         let got = tokio::task::spawn_blocking(move || {
             let mut out = Vec::new();
             r.read_to_end(&mut out).map(|_| out.len())

@@ -76,6 +76,14 @@ pub(super) struct State {
     pub public_url: Option<PublicUrl>,
     pub max_body: u64,
     pub timeouts: Timeouts,
+    /// Turns to diagnose: two per core at once. A diagnose is CPU work on
+    /// its own worker threads, which a core does no faster for being
+    /// shared; more at once only add memory (read buffers, and the regex
+    /// engines' caches of each thread diagnosing). Under 32 clients
+    /// without turns, the server's memory kept growing with the threads;
+    /// with them it levels off (see benches/README.md). Two per core
+    /// rather than one: about as much memory, a third of the wait.
+    pub diagnoses: Arc<tokio::sync::Semaphore>,
 }
 
 impl State {
@@ -87,6 +95,9 @@ impl State {
             public_url: config.public_url.clone(),
             max_body: config.max_body,
             timeouts: config.timeouts,
+            diagnoses: Arc::new(tokio::sync::Semaphore::new(
+                2 * std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            )),
         })
     }
 

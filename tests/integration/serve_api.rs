@@ -277,3 +277,37 @@ fn errors_are_json_with_the_right_status() {
     assert_eq!(health["status"], "ok");
     assert!(health["rules"].as_u64().unwrap() > 10);
 }
+
+#[test]
+fn many_diagnoses_at_once_each_get_their_answer() {
+    // More than the server diagnoses at once: the rest wait their turn.
+    let server = std::sync::Arc::new(Serve::new().start());
+    let logs = examples();
+    let expected: Vec<Vec<u8>> = logs
+        .iter()
+        .map(|l| {
+            cli(
+                &["diagnose", &l.display().to_string(), "--format", "json"],
+                None,
+                None,
+            )
+        })
+        .collect();
+    let threads: Vec<_> = (0..24)
+        .map(|i| {
+            let server = std::sync::Arc::clone(&server);
+            let (log, expected) = (
+                logs[i % logs.len()].clone(),
+                expected[i % logs.len()].clone(),
+            );
+            std::thread::spawn(move || {
+                let r = server.post("/api/diagnose", &[], &std::fs::read(&log).unwrap());
+                assert_eq!(r.status, 200);
+                assert_same(&log.display().to_string(), &expected, &r.body);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
