@@ -36,6 +36,8 @@ mod log_fixtures;
 mod search_eval;
 mod search_fixtures;
 mod serve_api;
+mod serve_browser;
+mod serve_confidence;
 mod serve_pages;
 mod serve_reload;
 mod serve_security;

@@ -159,7 +159,10 @@
         const page = new DOMParser().parseFromString(await response.text(), "text/html");
         const fresh = page.getElementById("diagnosis");
         const current = document.getElementById("diagnosis");
-        if (fresh && current) current.replaceWith(document.adoptNode(fresh));
+        if (fresh && current) {
+          current.replaceWith(document.adoptNode(fresh));
+          fresh.scrollIntoView({ block: "start" });
+        }
         busy.textContent = "";
       } catch (err) {
         busy.textContent = "Diagnose failed: " + err.message;
