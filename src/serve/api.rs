@@ -11,6 +11,9 @@
 //! | `GET /api/articles/{id}` | `triage show --format json ID` |
 //! | `GET /healthz` | `{"status": "ok", "rules": N, "generation": G}` |
 //!
+//! A query longer than [`MAX_QUERY`] bytes is refused (400) where the CLI
+//! would search it: a search takes time with the query's length.
+//!
 //! Where the CLI fails, the API answers `{"error": "..."}` with 400 (bad
 //! query or log), 404 (unknown id), 408, 413 (body over `--max-body`),
 //! 415 (a content encoding other than gzip) or 503 (no turn to diagnose
@@ -132,6 +135,11 @@ fn query_error(e: QueryError) -> ApiError {
     }
 }
 
+/// The longest query searched. A search costs time with the query's length
+/// (a tenth of a second at this length on the corpus, seconds for a whole
+/// log); a pasted error is far shorter, and a log goes to diagnose.
+pub(super) const MAX_QUERY: usize = 8 << 10;
+
 /// The search, as `triage search` runs it: the hits and the rules they
 /// index (the server's rules have their links filled already).
 pub(super) async fn search(
@@ -143,6 +151,11 @@ pub(super) async fn search(
         return Err(ApiError::BadRequest(
             "the query is empty: describe the symptom or paste the error message".into(),
         ));
+    }
+    if query.len() > MAX_QUERY {
+        return Err(ApiError::BadRequest(format!(
+            "the query is longer than {MAX_QUERY} bytes: paste the error lines, or post the whole log to /api/diagnose"
+        )));
     }
     tokio::task::spawn_blocking(move || {
         let hits = loaded

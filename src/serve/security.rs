@@ -52,8 +52,11 @@ pub(super) async fn deadline(
     request: Request,
     next: Next,
 ) -> Response {
+    let api = request.uri().path().starts_with("/api/");
     match tokio::time::timeout(state.timeouts.request, next.run(request)).await {
         Ok(response) => response,
+        // The API's errors are JSON.
+        Err(_) if api => super::api::ApiError::TimedOut.into_response(),
         Err(_) => (
             StatusCode::REQUEST_TIMEOUT,
             [(header::CONNECTION, "close")],

@@ -259,6 +259,13 @@ fn errors_are_json_with_the_right_status() {
         let error = r.json()["error"].as_str().unwrap().to_string();
         assert!(error.contains(message), "{path}: {error}");
     }
+    let long = "composer%20".repeat(1000);
+    let r = server.get(&format!("/api/search?q={long}"));
+    assert_eq!(r.status, 400);
+    assert!(r.json()["error"]
+        .as_str()
+        .unwrap()
+        .contains("longer than 8192 bytes"));
     let r = server.post("/api/diagnose?top=0", &[], b"x\n");
     assert_eq!(r.status, 400);
     let r = server.post("/api/diagnose", &[("Content-Encoding", "br")], b"x\n");
