@@ -5,7 +5,9 @@
 //! Each suite is a module; run one with
 //! `cargo test --test integration <suite>::`. The `cli_*` suites and
 //! `bundled_rules` run the real `triage` binary through `support::Test`;
-//! the others call the library. Those measuring against the real data in
+//! the `serve_*` suites start it as a server on loopback
+//! (`support::server`), `serve_browser` with Chromium in front
+//! (`support::webdriver`); the others call the library. Those measuring against the real data in
 //! `../shared` skip when it is absent, and fail instead when `CI` is set
 //! (`support::shared`). Fixtures and golden files live in `tests/fixtures`
 //! and `tests/golden`; `UPDATE_GOLDEN=1` rewrites the golden files.
