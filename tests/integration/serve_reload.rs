@@ -53,6 +53,16 @@ fn hammer(
         .collect()
 }
 
+/// Sets the flag when dropped: a failing assertion stops the request
+/// threads too, so they let go of the server and it is stopped.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
 #[test]
 fn rules_reload_without_dropping_a_request() {
     let rules = ingested_kb();
@@ -60,6 +70,7 @@ fn rules_reload_without_dropping_a_request() {
     assert_eq!(server.generation(), 1);
     assert_eq!(server.get("/api/articles/sprocket-alignment").status, 404);
     let stop = Arc::new(AtomicBool::new(false));
+    let _stop_on_panic = StopOnDrop(Arc::clone(&stop));
     let workers = hammer(&server, &stop);
 
     // A rule added to the directory is picked up by itself.
