@@ -113,6 +113,29 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Serve the search, the articles and diagnose as web pages and a JSON API.
+    Serve {
+        /// Rules directory (default: the rules built into triage). Reloaded
+        /// on SIGHUP and when a rule file changes.
+        #[arg(long, value_name = "DIR")]
+        rules: Option<PathBuf>,
+        /// Address to listen on; another interface than loopback only when told.
+        #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// The server's address as browsers reach it: articles without a link
+        /// of their own link to their page under it (the other commands read
+        /// TRIAGE_PUBLIC_URL only).
+        #[arg(long, value_name = "URL", env = "TRIAGE_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Largest request body accepted (a log, also once decompressed); 413 beyond.
+        #[arg(long, value_name = "BYTES", default_value_t = 32 << 20)]
+        max_body: u64,
+        /// Seconds allowed to send headers, between reads, for a write, for
+        /// a whole request: HEADER,READ,WRITE,REQUEST. Hidden: the defaults
+        /// suit a service; the tests shorten them.
+        #[arg(long, hide = true, value_name = "H,R,W,REQ")]
+        timeouts: Option<triage::serve::Timeouts>,
+    },
     /// Print the regular expressions the matcher compiles, one per line (for `rg -f`).
     Patterns {
         #[arg(long, value_name = "DIR")]

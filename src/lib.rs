@@ -20,6 +20,8 @@
 //!   drives the two and assembles a diagnosis;
 //! - `search`: the index over rules and its queries;
 //! - `report`: text, JSON and Markdown renderers;
+//! - `serve`: the web pages and JSON API over the same calls and renderers
+//!   as the CLI, and the public links of the project's own articles;
 //! - `ingest`, `ruletest`, `eval`: the commands that run a whole stage
 //!   (ingest a knowledge base, run rules' examples, measure on labelled
 //!   files); `main.rs` and `cli.rs` are a thin layer over these.
@@ -48,6 +50,7 @@ pub mod report;
 pub mod rulebook;
 pub mod ruletest;
 pub mod search;
+pub mod serve;
 pub mod text;
 
 pub use article::model::{Article, Block, Document, Format};

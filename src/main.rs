@@ -36,6 +36,10 @@ enum CliError {
     /// Writing to standard output failed.
     #[error(transparent)]
     Output(std::io::Error),
+    #[error(transparent)]
+    PublicUrl(#[from] triage::serve::PublicUrlError),
+    #[error(transparent)]
+    Serve(#[from] triage::serve::ServeError),
     #[error("no rule with id {0:?} (try `triage search`)")]
     NoRule(String),
     #[error("no article matches {0:?}")]
@@ -60,7 +64,9 @@ impl CliError {
             | CliError::Ingest(_)
             | CliError::Query(_)
             | CliError::ReadRule(_)
-            | CliError::Output(_) => 2,
+            | CliError::Output(_)
+            | CliError::PublicUrl(_)
+            | CliError::Serve(_) => 2,
         }
     }
 
@@ -109,7 +115,10 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             force,
         } => ingest(&paths, &out, exclude, force),
         Command::Show { id, rules, format } => {
-            let knowledge = triage::knowledge::Knowledge::load(rules.as_deref())?;
+            let mut knowledge = triage::knowledge::Knowledge::load(rules.as_deref())?;
+            if let Some(base) = triage::serve::PublicUrl::from_env()? {
+                triage::serve::links::fill_knowledge(&mut knowledge, &base);
+            }
             let Some(at) = knowledge.rules.iter().position(|r| r.id == id) else {
                 return Err(CliError::NoRule(id));
             };
@@ -134,7 +143,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             format,
             top,
         } => {
-            let engine = engine(rules.as_deref())?;
+            let engine = linked_engine(rules.as_deref())?;
             let d = triage::diagnose::diagnose_files(&engine, &files, top.max(1))?;
             match format {
                 OutputFormat::Text => out!("{}", triage::report::diagnosis::text(&d))?,
@@ -181,6 +190,27 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             )?;
             Ok(if report.failures.is_empty() { 0 } else { 1 })
         }
+        Command::Serve {
+            rules,
+            addr,
+            public_url,
+            max_body,
+            timeouts,
+        } => {
+            let public_url = match public_url.as_deref().map(str::trim) {
+                Some(url) if !url.is_empty() => Some(triage::serve::PublicUrl::parse(url)?),
+                _ => None,
+            };
+            triage::serve::run(triage::serve::Config {
+                rules,
+                addr,
+                public_url,
+                max_body,
+                timeouts: timeouts.unwrap_or_default(),
+                ..triage::serve::Config::default()
+            })?;
+            Ok(0)
+        }
         Command::Patterns { rules } => {
             let engine = engine(rules.as_deref())?;
             let mut out = String::new();
@@ -200,6 +230,16 @@ fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, CliError> {
     Ok(triage::diagnose::Engine::from_knowledge(
         triage::knowledge::Knowledge::load(dir)?,
     )?)
+}
+
+/// [`engine`] with the links of articles that have none pointing to their
+/// page on the server `TRIAGE_PUBLIC_URL` names (see `triage::serve::links`).
+fn linked_engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, CliError> {
+    let mut knowledge = triage::knowledge::Knowledge::load(dir)?;
+    if let Some(base) = triage::serve::PublicUrl::from_env()? {
+        triage::serve::links::fill_knowledge(&mut knowledge, &base);
+    }
+    Ok(triage::diagnose::Engine::from_knowledge(knowledge)?)
 }
 
 struct Thresholds {
@@ -296,7 +336,10 @@ fn search(
         }
         (found, _) => found,
     };
-    let (rules, hits) = found.map_err(CliError::Query)?;
+    let (mut rules, hits) = found.map_err(CliError::Query)?;
+    if let Some(base) = triage::serve::PublicUrl::from_env()? {
+        triage::serve::links::fill_hits(&mut rules, &hits, &base);
+    }
     if hits.is_empty() {
         if format == cli::SearchFormat::Json {
             outln!("{}", triage::report::search::json(&rules, &hits))?;

@@ -456,7 +456,7 @@ impl SearchIndex {
         let mut ranked: Vec<(usize, f64)> = fused
             .into_iter()
             .enumerate()
-            .filter(|&(r, _)| scores[r] > 0.0 || cosines[r] >= semantic::SEMANTIC_FLOOR)
+            .filter(|&(r, _)| scores[r] > 0.0 || cosines[r] >= semantic::MEANING_ALONE_FLOOR)
             .collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 

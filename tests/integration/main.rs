@@ -5,7 +5,9 @@
 //! Each suite is a module; run one with
 //! `cargo test --test integration <suite>::`. The `cli_*` suites and
 //! `bundled_rules` run the real `triage` binary through `support::Test`;
-//! the others call the library. Those measuring against the real data in
+//! the `serve_*` suites start it as a server on loopback
+//! (`support::server`), `serve_browser` with Chromium in front
+//! (`support::webdriver`); the others call the library. Those measuring against the real data in
 //! `../shared` skip when it is absent, and fail instead when `CI` is set
 //! (`support::shared`). Fixtures and golden files live in `tests/fixtures`
 //! and `tests/golden`; `UPDATE_GOLDEN=1` rewrites the golden files.
@@ -23,6 +25,7 @@ mod cli_broken_pipe;
 mod cli_diagnose;
 mod cli_errors;
 mod cli_ingest;
+mod cli_links;
 mod cli_lint;
 mod cli_search;
 mod cli_seed;
@@ -34,3 +37,9 @@ mod log_eval;
 mod log_fixtures;
 mod search_eval;
 mod search_fixtures;
+mod serve_api;
+mod serve_browser;
+mod serve_confidence;
+mod serve_pages;
+mod serve_reload;
+mod serve_security;

@@ -20,14 +20,16 @@ pub struct Test {
 }
 
 impl Test {
-    /// `triage` with the colour settings of the caller's environment
-    /// removed, so results do not depend on the shell the tests run from.
+    /// `triage` with the colour settings and the public URL of the
+    /// caller's environment removed, so results do not depend on the shell
+    /// the tests run from.
     /// Unless told otherwise, [`run`](Self::run) expects exit code 0.
     pub fn new() -> Self {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_triage"));
         cmd.env_remove("NO_COLOR")
             .env_remove("CLICOLOR")
-            .env_remove("CLICOLOR_FORCE");
+            .env_remove("CLICOLOR_FORCE")
+            .env_remove(triage::serve::links::PUBLIC_URL_VAR);
         Self {
             cmd,
             status: 0,
