@@ -3,14 +3,25 @@
 
 use crate::lazy::lazy;
 
+use std::collections::{HashMap, HashSet};
+
 use gray_matter::engine::YAML;
 use gray_matter::{Matter, Pod};
 use regex::Regex;
+use yaml_rust2::parser::Parser;
+use yaml_rust2::Event;
 
 use super::inline::clean;
 use super::model::FrontMatter;
 
 const DELIMITER: &str = "---";
+
+/// Most nodes front matter may stand for, each alias counted at the size of
+/// what it names. Real front matter has a few dozen.
+pub const MAX_YAML_NODES: usize = 10_000;
+
+/// Deepest nesting of front matter collections (its readers recurse).
+pub const MAX_YAML_DEPTH: usize = 64;
 
 lazy! {
     static YAML_LINE: Regex = Regex::new(r"line (\d+)").expect("valid regex");
@@ -48,6 +59,7 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
         });
     };
     let matter_lines: Vec<&str> = text.lines().skip(1).take(close).collect();
+    check_size(&matter_lines.join("\n"))?;
     // gray_matter trims the block before YAML sees it, so YAML's line numbers
     // start at the first non-blank line.
     let leading_blank = matter_lines
@@ -93,9 +105,10 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
                     .filter(|s| !s.is_empty())
             };
             let mut labels = Vec::new();
+            let mut seen = HashSet::new();
             for key in ["labels", "feature"] {
                 if let Some(value) = map.get(key) {
-                    push_labels(value, &mut labels);
+                    push_labels(value, &mut labels, &mut seen);
                 }
             }
             FrontMatter {
@@ -116,6 +129,72 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
         front: Some(front),
         body: parsed.content,
     })
+}
+
+/// Front matter is small, but YAML aliases (`*a`) are loaded as copies of
+/// what they name, so nine lines can stand for billions of nodes (an alias
+/// bomb), all built even under a key nobody reads. Counted on the parser's
+/// events before anything is loaded, in one pass: every node once, an alias
+/// at the size of its anchor. Syntax errors are left to the loader, which
+/// words them.
+fn check_size(yaml: &str) -> Result<(), FrontMatterError> {
+    let mut parser = Parser::new_from_str(yaml);
+    // Expanded size of each anchor seen.
+    let mut sizes: HashMap<usize, usize> = HashMap::new();
+    // Open collections: their anchor and expanded size so far.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut total: usize = 0;
+    loop {
+        let Ok((event, mark)) = parser.next_token() else {
+            return Ok(());
+        };
+        let error = |message: String| FrontMatterError {
+            // +1 for the opening `---`.
+            line: 1 + mark.line().max(1),
+            message,
+        };
+        let (size, anchor) = match event {
+            Event::StreamEnd => return Ok(()),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 1));
+                total += 1;
+                if open.len() > MAX_YAML_DEPTH {
+                    return Err(error(format!(
+                        "front matter nests more than {MAX_YAML_DEPTH} deep"
+                    )));
+                }
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((anchor, size)) = open.pop() else {
+                    continue;
+                };
+                (size, anchor)
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                total += 1;
+                (1, anchor)
+            }
+            Event::Alias(id) => {
+                let size = sizes.get(&id).copied().unwrap_or(1);
+                total = total.saturating_add(size);
+                (size, 0)
+            }
+            _ => continue,
+        };
+        if total > MAX_YAML_NODES {
+            return Err(error(format!(
+                "front matter stands for more than {MAX_YAML_NODES} values once its \
+                 aliases are expanded (a YAML alias bomb?)"
+            )));
+        }
+        if anchor > 0 {
+            sizes.insert(anchor, size);
+        }
+        if let Some((_, count)) = open.last_mut() {
+            *count = count.saturating_add(size);
+        }
+    }
 }
 
 lazy! {
@@ -158,14 +237,15 @@ fn scalar(pod: &Pod) -> Option<String> {
     }
 }
 
-/// Labels come as one comma-separated string or as a YAML list.
-fn push_labels(value: &Pod, labels: &mut Vec<String>) {
+/// Labels come as one comma-separated string or as a YAML list (nested no
+/// deeper than [`MAX_YAML_DEPTH`]). `seen`: the labels kept, as a set.
+fn push_labels(value: &Pod, labels: &mut Vec<String>, seen: &mut HashSet<String>) {
     match value {
-        Pod::Array(items) => items.iter().for_each(|i| push_labels(i, labels)),
+        Pod::Array(items) => items.iter().for_each(|i| push_labels(i, labels, seen)),
         other => {
             if let Some(s) = scalar(other) {
                 for label in s.split(',').map(clean).filter(|l| !l.is_empty()) {
-                    if !labels.contains(&label) {
+                    if seen.insert(label.clone()) {
                         labels.push(label);
                     }
                 }
@@ -212,5 +292,58 @@ mod tests {
     #[test]
     fn unclosed_block_is_an_error() {
         assert_eq!(split("---\ntitle: x\n").unwrap_err().line, 1);
+    }
+
+    /// The nine-level "billion laughs": 9^9 values once expanded.
+    pub(crate) fn alias_bomb() -> String {
+        let mut yaml = String::from("---\ntitle: Bomb\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for pair in names.windows(2) {
+            let refs = vec![format!("*{}", pair[0]); 9].join(",");
+            yaml.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+        }
+        yaml.push_str("---\nbody\n");
+        yaml
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_before_it_is_loaded() {
+        let err = split(&alias_bomb()).unwrap_err();
+        assert!(err.message.contains("aliases"), "{err:?}");
+        // The line where the count went over: one of the alias lines.
+        assert!((4..=10).contains(&err.line), "{err:?}");
+    }
+
+    #[test]
+    fn aliases_of_ordinary_size_are_read() {
+        let split = split(
+            "---\ntitle: &t A title\ndescription: *t\nlabels: &l [a, b]\nfeature: *l\n---\nbody\n",
+        )
+        .unwrap();
+        let front = split.front.unwrap();
+        assert_eq!(front.description.as_deref(), Some("A title"));
+        assert_eq!(front.labels, ["a", "b"]);
+    }
+
+    #[test]
+    fn deep_front_matter_is_refused() {
+        let deep = format!(
+            "---\ntitle: x\nlabels: {}a{}\n---\nbody\n",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let err = split(&deep).unwrap_err();
+        assert!(err.message.contains("nests more than"), "{err:?}");
+        assert_eq!(err.line, 3);
+        // Block style has no parser limit of its own.
+        let mut block = String::from("---\ntitle: x\nlabels:\n");
+        for i in 0..100 {
+            block.push_str(&format!("{}- \n", "  ".repeat(i)));
+        }
+        block.push_str("---\nbody\n");
+        assert!(split(&block)
+            .unwrap_err()
+            .message
+            .contains("nests more than"));
     }
 }

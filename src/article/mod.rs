@@ -48,6 +48,12 @@ pub enum ArticleError {
     },
     #[error("{}: has front matter but no text and no recognisable sections", path.display())]
     NoSections { path: PathBuf },
+    #[error("{}: {source}: not parsed", path.display())]
+    TooDeep {
+        path: PathBuf,
+        #[source]
+        source: model::TooDeep,
+    },
 }
 
 /// Reads one file. `root` is the ingest root: `Article::source` is the path
@@ -90,6 +96,7 @@ impl ArticleError {
                 message,
             },
             ArticleError::NoSections { .. } => ArticleError::NoSections { path },
+            ArticleError::TooDeep { source, .. } => ArticleError::TooDeep { path, source },
         }
     }
 }
@@ -100,9 +107,9 @@ pub fn parse_document(text: &str, source: &str) -> Result<Document, ArticleError
 }
 
 /// The document and whether the file had front matter at all.
-fn parse_document_front(text: &str, source: &str) -> Result<(Document, bool), ArticleError> {
+fn parse_document_front(text: &str, source_name: &str) -> Result<(Document, bool), ArticleError> {
     let split = frontmatter::split(text).map_err(|err| ArticleError::FrontMatter {
-        path: PathBuf::from(source),
+        path: PathBuf::from(source_name),
         line: err.line,
         message: err.message,
     })?;
@@ -110,6 +117,10 @@ fn parse_document_front(text: &str, source: &str) -> Result<(Document, bool), Ar
         sniff::BodyKind::Html => (Format::HelpCenter, html::parse(&split.body)),
         sniff::BodyKind::Markdown => (Format::Markdown, markdown::parse(&split.body)),
     };
+    let blocks = blocks.map_err(|source| ArticleError::TooDeep {
+        path: PathBuf::from(source_name),
+        source,
+    })?;
     let mut doc = Document {
         format,
         front: split.front.clone().unwrap_or_default(),

@@ -6,6 +6,19 @@
 
 use serde::Serialize;
 
+/// Deepest nesting of lists and quotes kept in [`Block`]s. Every walk over
+/// blocks recurses into nested lists; real articles nest four or five deep,
+/// and what lies deeper is kept as the text of the deepest item.
+pub const MAX_NESTING: usize = 32;
+
+/// Input nested deeper than its parser follows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} nested more than {limit} deep")]
+pub struct TooDeep {
+    pub what: &'static str,
+    pub limit: usize,
+}
+
 /// Which publishing format an input file was recognised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
