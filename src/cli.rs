@@ -48,6 +48,9 @@ pub enum Command {
         /// Overwrite rule files that were edited by hand.
         #[arg(long)]
         force: bool,
+        /// Skip (with a warning) article files larger than this many bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = triage::ingest::MAX_ARTICLE_BYTES)]
+        max_article_bytes: u64,
     },
     /// Find the failure in a deploy log and print the remediation.
     Diagnose {

@@ -30,9 +30,6 @@ enum CliError {
     Ingest(#[from] triage::ingest::IngestError),
     #[error("{0}; describe the symptom or paste the error message")]
     Query(triage::search::QueryError),
-    /// A rule file `lint` could not read.
-    #[error(transparent)]
-    ReadRule(std::io::Error),
     /// Writing to standard output failed.
     #[error(transparent)]
     Output(std::io::Error),
@@ -59,7 +56,6 @@ impl CliError {
             | CliError::Eval(_)
             | CliError::Ingest(_)
             | CliError::Query(_)
-            | CliError::ReadRule(_)
             | CliError::Output(_) => 2,
         }
     }
@@ -107,7 +103,16 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             out,
             exclude,
             force,
-        } => ingest(&paths, &out, exclude, force),
+            max_article_bytes,
+        } => ingest(
+            &paths,
+            &out,
+            triage::ingest::IngestOptions {
+                exclude,
+                force,
+                max_article_bytes,
+            },
+        ),
         Command::Show { id, rules, format } => {
             let knowledge = triage::knowledge::Knowledge::load(rules.as_deref())?;
             let Some(at) = knowledge.rules.iter().position(|r| r.id == id) else {
@@ -323,10 +328,8 @@ fn find(
 fn ingest(
     paths: &[std::path::PathBuf],
     out: &Path,
-    exclude: Vec<String>,
-    force: bool,
+    options: triage::ingest::IngestOptions,
 ) -> Result<u8, CliError> {
-    let options = triage::ingest::IngestOptions { exclude, force };
     let show_progress = std::io::stderr().is_terminal();
     let report = triage::ingest::ingest(paths, out, &options, |done, total| {
         if show_progress && (done % 25 == 0 || done == total) {
@@ -338,6 +341,14 @@ fn ingest(
     })?;
     for e in &report.errors {
         eprintln!("error: {e}");
+    }
+    for (path, size) in &report.too_large {
+        eprintln!(
+            "warning: skipped {}: {} is over the article size limit of {} (--max-article-bytes)",
+            path.display(),
+            rulebook::store::human_bytes(*size),
+            rulebook::store::human_bytes(options.max_article_bytes)
+        );
     }
     for (path, reason) in &report.not_articles {
         eprintln!(
@@ -351,8 +362,14 @@ fn ingest(
             path.display()
         );
     }
+    // Only a run that met one says how many were too large, so the summary
+    // of every other run reads as it always has.
+    let too_large = match report.too_large.len() {
+        0 => String::new(),
+        n => format!(", {n} skipped (too large)"),
+    };
     outln!(
-        "ingested {} articles from {} files into {}: {} new, {} updated, {} unchanged, {} kept (edited), {} skipped (not articles), {} errors",
+        "ingested {} articles from {} files into {}: {} new, {} updated, {} unchanged, {} kept (edited), {} skipped (not articles), {} errors{too_large}",
         report.articles,
         report.files,
         out.display(),
@@ -363,16 +380,25 @@ fn ingest(
         report.not_articles.len(),
         report.errors.len()
     )?;
-    Ok(if report.errors.is_empty() { 0 } else { 1 })
+    Ok(if report.errors.is_empty() && report.too_large.is_empty() {
+        0
+    } else {
+        1
+    })
 }
 
 fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
+    let mut too_large = Vec::new();
     let (files, strict) = match dir {
         Some(d) => {
             let mut files = Vec::new();
             for path in rulebook::store::rule_files(d)? {
-                let text = std::fs::read_to_string(&path).map_err(CliError::ReadRule)?;
-                files.push((path.display().to_string(), text));
+                match rulebook::store::read_rule_file(&path) {
+                    Ok(text) => files.push((path.display().to_string(), text)),
+                    // Reported as a problem, like a file that does not parse.
+                    Err(e @ RulebookError::TooLarge { .. }) => too_large.push(e),
+                    Err(e) => return Err(e.into()),
+                }
             }
             (files, strict)
         }
@@ -385,7 +411,10 @@ fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
         ),
     };
     let mut parsed = Vec::new();
-    let mut problems = 0;
+    let mut problems = too_large.len();
+    for e in &too_large {
+        eprintln!("{e}");
+    }
     for (name, text) in files {
         match rulebook::store::parse_rule(&text, Path::new(&name)) {
             Ok(rule) => parsed.push((name, text, rule)),
