@@ -70,7 +70,11 @@ pub fn text(d: &Diagnosis) -> String {
                 styled(HEADING, "Failure lines")
             ));
             for e in d.failure.iter().rev().take(8).rev() {
-                out.push_str(&format!("  {:>6}: {}\n", e.line, styled(EVIDENCE, &e.text)));
+                out.push_str(&format!(
+                    "  {:>6}: {}\n",
+                    e.line,
+                    styled(EVIDENCE, &clip(&e.text, FAILURE_LINE_CHARS))
+                ));
             }
             reads_as_text(&mut out, &d.meanings);
         }
@@ -165,6 +169,11 @@ fn line_count(n: usize) -> String {
         format!("{n} lines")
     }
 }
+
+/// Longest failure line a text report shows. Longer than an evidence
+/// line (300): the failure lines are all there is to read when no article
+/// matched, and the longest real one is 470 characters.
+const FAILURE_LINE_CHARS: usize = 1000;
 
 fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
