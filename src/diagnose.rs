@@ -2,7 +2,7 @@
 //! match the rules, and assemble a [`Diagnosis`].
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -111,21 +111,12 @@ pub fn diagnose<R: BufRead>(engine: &Engine, reader: R, top: usize) -> Result<Di
     Ok(pass.finish(top))
 }
 
-/// Diagnose several logs (`-` is standard input) as one run, in order: line
-/// numbers go on from one file to the next, as if they were concatenated,
-/// and a read error names the file it happened in.
-pub fn diagnose_files(
-    engine: &Engine,
-    files: &[PathBuf],
-    top: usize,
-) -> Result<Diagnosis, LogError> {
-    let stdin = [PathBuf::from("-")];
-    let files = if files.is_empty() { &stdin[..] } else { files };
+/// Diagnose one log file (`-` is standard input); a read error names it.
+/// Several logs are diagnosed one by one: each is its own run, with its
+/// own failure and its own line numbers.
+pub fn diagnose_file(engine: &Engine, path: &Path, top: usize) -> Result<Diagnosis, LogError> {
     let mut pass = Pass::new(engine);
-    for path in files {
-        let reader = log::open(path)?;
-        pass.feed(reader, path)?;
-    }
+    pass.feed(log::open(path)?, path)?;
     Ok(pass.finish(top))
 }
 

@@ -140,13 +140,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             top,
         } => {
             let engine = engine(rules.as_deref())?;
-            let d = triage::diagnose::diagnose_files(&engine, &files, top.max(1))?;
-            match format {
-                OutputFormat::Text => out!("{}", triage::report::diagnosis::text(&d))?,
-                OutputFormat::Json => outln!("{}", triage::report::diagnosis::json(&d))?,
-                OutputFormat::Markdown => out!("{}", triage::report::diagnosis::markdown(&d))?,
-            }
-            Ok(if d.found() { 0 } else { 1 })
+            diagnose(&engine, &files, format, top.max(1))
         }
         Command::Search {
             query,
@@ -199,6 +193,80 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             Ok(0)
         }
     }
+}
+
+/// One report per log, as grep names the files it reads: one log (or
+/// standard input) prints its report alone, as ever; several print a header
+/// naming each before its report (JSON: a `files` array). Exit 0 when any
+/// log was diagnosed; else 2 when a log could not be read, else 1.
+fn diagnose(
+    engine: &triage::diagnose::Engine,
+    files: &[std::path::PathBuf],
+    format: OutputFormat,
+    top: usize,
+) -> Result<u8, CliError> {
+    use triage::report::diagnosis as report;
+    if files.len() <= 1 {
+        let path = files.first().map_or(Path::new("-"), |p| p.as_path());
+        let d = triage::diagnose::diagnose_file(engine, path, top)?;
+        match format {
+            OutputFormat::Text => out!("{}", report::text(&d))?,
+            OutputFormat::Json => outln!("{}", report::json(&d))?,
+            OutputFormat::Markdown => out!("{}", report::markdown(&d))?,
+        }
+        return Ok(if d.found() { 0 } else { 1 });
+    }
+    let (mut found, mut failed) = (false, false);
+    let mut done = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let name = if path == Path::new("-") {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let result = triage::diagnose::diagnose_file(engine, path, top);
+        match &result {
+            Ok(d) => {
+                found |= d.found();
+                // Text and Markdown go out as each log is read.
+                let separator = if i == 0 { "" } else { "\n" };
+                match format {
+                    OutputFormat::Text => out!(
+                        "{separator}{}{}",
+                        report::file_header_text(&name),
+                        report::text(d)
+                    )?,
+                    OutputFormat::Markdown => out!(
+                        "{separator}{}{}",
+                        report::file_header_markdown(&name),
+                        report::markdown(d)
+                    )?,
+                    OutputFormat::Json => {}
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("triage: {e}");
+            }
+        }
+        done.push((name, result));
+    }
+    if format == OutputFormat::Json {
+        let reports: Vec<report::FileReport> = done
+            .iter()
+            .map(|(name, result)| report::FileReport {
+                file: name.clone(),
+                diagnosis: result.as_ref().ok(),
+                error: result.as_ref().err().map(ToString::to_string),
+            })
+            .collect();
+        outln!("{}", report::json_files(&reports))?;
+    }
+    Ok(match (found, failed) {
+        (true, _) => 0,
+        (false, true) => 2,
+        (false, false) => 1,
+    })
 }
 
 fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, CliError> {
