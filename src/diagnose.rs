@@ -56,7 +56,7 @@ impl Engine {
         k: crate::knowledge::Knowledge,
         meanings: Meanings,
     ) -> Result<Engine, crate::matcher::CompileError> {
-        let matcher = Matcher::new(&k.rules)?;
+        let matcher = Matcher::new(&k.rules).map_err(|e| locate(e, &k.origins))?;
         Ok(Engine {
             rules: k.rules,
             origins: k.origins,
@@ -64,6 +64,41 @@ impl Engine {
             index: k.index,
             meanings,
         })
+    }
+}
+
+/// A pattern that does not compile, with the file and line it is written
+/// on (as `lint` says), read from the rule's file or the bundled copy.
+fn locate(error: crate::matcher::CompileError, origins: &[String]) -> crate::matcher::CompileError {
+    let crate::matcher::CompileError::BadPattern {
+        rule,
+        id,
+        pattern,
+        message,
+        ..
+    } = error
+    else {
+        return error;
+    };
+    let origin = match origins.get(rule) {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).ok().or_else(|| {
+                crate::rulebook::embedded::EMBEDDED_RULES
+                    .iter()
+                    .find(|(name, _)| name == file)
+                    .map(|(_, text)| text.to_string())
+            });
+            let line = text.map_or(1, |t| crate::rulebook::lint::line_of_value(&t, &pattern));
+            format!("{file}:{line}: ")
+        }
+        None => String::new(),
+    };
+    crate::matcher::CompileError::BadPattern {
+        rule,
+        id,
+        pattern,
+        message,
+        origin,
     }
 }
 
