@@ -180,6 +180,17 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             )?;
             Ok(if report.failures.is_empty() { 0 } else { 1 })
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "triage",
+                &mut script,
+            );
+            std::io::Write::write_all(&mut std::io::stdout(), &script).map_err(CliError::Output)?;
+            Ok(0)
+        }
         Command::Patterns { rules } => {
             let engine = engine(rules.as_deref())?;
             let mut out = String::new();
@@ -374,7 +385,12 @@ fn search(
         if format == cli::SearchFormat::Json {
             outln!("{}", triage::report::search::json(&rules, &hits))?;
         }
-        return Err(CliError::NoMatch(query.to_string()));
+        // Not the whole of a long paste: its start says which query it was.
+        let shown = match query.char_indices().nth(200) {
+            Some((end, _)) => format!("{}…", &query[..end]),
+            None => query.to_string(),
+        };
+        return Err(CliError::NoMatch(shown));
     }
     match format {
         cli::SearchFormat::Text => out!("{}", triage::report::search::text(&rules, &hits))?,
