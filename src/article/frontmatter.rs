@@ -346,4 +346,60 @@ mod tests {
             .message
             .contains("nests more than"));
     }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any front matter is read or refused with a line inside the file,
+        /// without a panic, aliases and all.
+        #[test]
+        fn any_front_matter_is_read_or_refused(
+            tokens in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "title: ", "labels: ", "&a ", "&b ", "*a", "*b", "[", "]", "{", "}",
+                        ", ", "- ", "\n", "  ", "'", "\"", ": ", "x", "<<: *a", "? ", "|\n",
+                    ]).prop_map(str::to_string),
+                    "[a-z ]{0,6}",
+                ],
+                0..200,
+            ),
+        ) {
+            let matter: String = tokens.concat();
+            let text = format!("---\n{matter}\n---\nbody\n");
+            let lines = text.lines().count();
+            if let Err(e) = split(&text) {
+                proptest::prop_assert!((1..=lines).contains(&e.line), "{e:?} in {lines} lines");
+            }
+        }
+
+        /// Plain `key: value` fields come back as written, whatever the value.
+        #[test]
+        fn plain_titles_are_read_back(title in "[A-Za-z0-9][A-Za-z0-9 .:,()-]{0,40}[A-Za-z0-9.)]") {
+            let split = split(&format!("---\ntitle: {title}\n---\nbody\n")).unwrap();
+            let want = clean(&title);
+            proptest::prop_assert_eq!(split.front.unwrap().title, Some(want).filter(|t| !t.is_empty()));
+        }
+
+        /// Alias chains of any width and depth are counted, not expanded.
+        #[test]
+        fn alias_chains_are_bounded(width in 1usize..12, depth in 1usize..12) {
+            let mut yaml = String::from("---\ntitle: t\nl0: &l0 x\n");
+            for level in 1..=depth {
+                let refs = vec![format!("*l{}", level - 1); width].join(", ");
+                yaml.push_str(&format!("l{level}: &l{level} [{refs}]\n"));
+            }
+            yaml.push_str("---\nbody\n");
+            let expanded: f64 = (0..=depth).map(|d| (width as f64).powi(d as i32)).sum();
+            match split(&yaml) {
+                Ok(_) => proptest::prop_assert!(expanded < 2.0 * MAX_YAML_NODES as f64),
+                Err(e) => {
+                    proptest::prop_assert!(e.message.contains("aliases"), "{e:?}");
+                    proptest::prop_assert!(expanded > MAX_YAML_NODES as f64 / 2.0);
+                }
+            }
+        }
+    }
 }

@@ -702,4 +702,47 @@ mod tests {
         }
         panic!("no innermost item");
     }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any tag soup parses, or is refused as too deep, without a panic,
+        /// and the blocks nest no deeper than the model keeps.
+        #[test]
+        fn any_tag_soup_parses_within_bounds(
+            tokens in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "<div>", "</div>", "<ul>", "</ul>", "<ol>", "<li>", "</li>", "<p>",
+                        "</p>", "<pre>", "</pre>", "<b>", "</b>", "<table>", "<tr>", "<td>",
+                        "</table>", "<br>", "<h2>", "</h2>", "<blockquote>", "<code>",
+                        "</code>", "<a href=x>", "</a>", "<!--", "-->", "<script>",
+                        "</script>", "&amp;", "<", ">", "Error: x", " ", "\n",
+                    ]).prop_map(str::to_string),
+                    ".{0,8}",
+                ],
+                0..300,
+            ),
+        ) {
+            let html: String = tokens.concat();
+            if let Ok(blocks) = parse(&html) {
+                proptest::prop_assert!(list_depth(&blocks) <= MAX_NESTING);
+            }
+        }
+
+        /// The same shapes, nested past every bound, in one pass.
+        #[test]
+        fn deep_nesting_of_any_element_is_bounded(
+            open in proptest::sample::select(vec!["<div>", "<ul><li>", "<b>", "<blockquote>", "<table><tr><td>", "<span>"]),
+            depth in 0usize..3000,
+        ) {
+            let html = format!("{}text", open.repeat(depth));
+            match parse(&html) {
+                Ok(blocks) => proptest::prop_assert!(list_depth(&blocks) <= MAX_NESTING),
+                Err(e) => proptest::prop_assert_eq!(e.limit, MAX_ELEMENT_DEPTH),
+            }
+        }
+    }
 }

@@ -474,4 +474,33 @@ mod tests {
         let body = format!("# T\n\n{}x\n", "<div>".repeat(1000));
         assert!(parse(&body).is_err());
     }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any mix of Markdown's block markers parses without a panic, and
+        /// lists nest no deeper than the model keeps (twice, for HTML lists
+        /// inside a Markdown item).
+        #[test]
+        fn any_markdown_parses_within_bounds(
+            tokens in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "- ", "* ", "1. ", "> ", "  ", "    ", "\n", "\n\n", "```\n", "# ",
+                        "## Issue\n", "| a | b |\n|---|---|\n", "<div>", "</div>", "<ul><li>",
+                        "**", "_", "`", "[x](y)", "![i](j)", ">[!NOTE]", "Error: boom",
+                    ]).prop_map(str::to_string),
+                    ".{0,8}",
+                ],
+                0..400,
+            ),
+        ) {
+            let text: String = tokens.concat();
+            if let Ok(blocks) = parse(&text) {
+                proptest::prop_assert!(nesting(&blocks) <= 2 * MAX_NESTING);
+            }
+        }
+    }
 }

@@ -406,4 +406,43 @@ mod tests {
         );
         assert_eq!(got[1].level, Some(Level::Error));
     }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever the bytes: logical lines come in order of their
+        /// physical lines, none longer than the bound, none holding a
+        /// control character a terminal would not show.
+        #[test]
+        fn any_bytes_normalise_to_bounded_printable_lines(
+            lines_in in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..60),
+                    proptest::sample::select(vec![
+                        &b"ERROR: boom"[..], b"\x1b[31mERROR\x1b[0m: red", b"ERR\0OR: nul",
+                        b"  [RuntimeException]  ", b"  Could not scan  ", b"In Foo.php line 12:",
+                        b"{\"log\":\"x\\n\"}", b"a\\nb\\nERROR: c", b"Downloading 10%\rdone",
+                        b"_\x08E_\x08R", b"\xff\xfe bad", b"",
+                    ]).prop_map(<[u8]>::to_vec),
+                ],
+                0..40,
+            ),
+        ) {
+            let input = lines_in.join(&b"\n"[..]);
+            let physical = input.split(|&b| b == b'\n').count();
+            let mut last = 0;
+            for line in lines(&input[..]) {
+                let line = line.unwrap();
+                proptest::prop_assert!(line.number >= last && line.number <= physical.max(1));
+                last = line.number;
+                proptest::prop_assert!(line.text.len() <= MAX_TEXT_BYTES);
+                proptest::prop_assert!(
+                    !line.text.chars().any(|c| c.is_control() && c != '\t' && c != '\r'),
+                    "{:?}", line.text
+                );
+            }
+        }
+    }
 }
