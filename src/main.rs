@@ -428,10 +428,9 @@ fn ingest(
     }
     for (path, size) in &report.too_large {
         eprintln!(
-            "warning: skipped {}: {} is over the article size limit of {} (--max-article-bytes)",
+            "warning: skipped {}: {size} bytes is over the article size limit of {} bytes (--max-article-bytes)",
             path.display(),
-            rulebook::store::human_bytes(*size),
-            rulebook::store::human_bytes(options.max_article_bytes)
+            options.max_article_bytes
         );
     }
     for (path, reason) in &report.not_articles {

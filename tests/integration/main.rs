@@ -22,6 +22,7 @@ mod bundled_rules;
 mod cli_broken_pipe;
 mod cli_diagnose;
 mod cli_errors;
+mod cli_hostile;
 mod cli_ingest;
 mod cli_lint;
 mod cli_search;
