@@ -46,6 +46,48 @@ pub enum RulebookError {
         human_bytes(MAX_RULE_FILE_BYTES)
     )]
     TooLarge { path: PathBuf, size: u64 },
+    #[error(
+        "{path}: rule {id:?} has {count} {what}, over the limit of {MAX_RULE_CHECKS} for one rule"
+    )]
+    TooManyChecks {
+        path: PathBuf,
+        id: String,
+        what: &'static str,
+        count: usize,
+    },
+}
+
+/// Most signature lines, regexes, and examples one rule may have (each
+/// kind counted apart). Every signature line is a check the matcher may
+/// compile and run on every failure line: 60,000 of them in one 4 MiB file
+/// took a minute and 3.7 GB. The largest real rule has 13 signature lines.
+pub const MAX_RULE_CHECKS: usize = 256;
+
+/// Refuses a rule with more checks of a kind than [`MAX_RULE_CHECKS`].
+fn check_bounds(rule: &Rule, path: &Path) -> Result<(), RulebookError> {
+    let signature_lines = rule
+        .signatures
+        .iter()
+        .flat_map(|s| s.lines())
+        .filter(|l| !l.trim().is_empty())
+        .count();
+    let regexes = rule.patterns.len() + rule.require.len() + rule.exclude.len();
+    let examples = rule.examples.must_match.len() + rule.examples.must_not_match.len();
+    for (what, count) in [
+        ("signature lines", signature_lines),
+        ("regexes (patterns, require, exclude)", regexes),
+        ("examples", examples),
+    ] {
+        if count > MAX_RULE_CHECKS {
+            return Err(RulebookError::TooManyChecks {
+                path: path.to_path_buf(),
+                id: rule.id.clone(),
+                what,
+                count,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Largest rule file read or written. Every rule is compiled into the
@@ -213,6 +255,7 @@ pub fn is_pristine(text: &str) -> bool {
 /// Write one rule into `dir`, keeping a file a person edited unless `force`.
 pub fn write_rule(dir: &Path, rule: &Rule, force: bool) -> Result<WriteOutcome, RulebookError> {
     let path = dir.join(file_name(&rule.id));
+    check_bounds(rule, &path)?;
     let text = render(rule, &path)?;
     if text.len() as u64 > MAX_RULE_FILE_BYTES {
         return Err(RulebookError::TooLarge {
@@ -241,8 +284,10 @@ pub fn write_rule(dir: &Path, rule: &Rule, force: bool) -> Result<WriteOutcome, 
 }
 
 /// Parse one rule file's text; errors carry the line and column.
+/// Parse one rule file's text; errors carry the line and column. A rule
+/// over [`MAX_RULE_CHECKS`] is refused.
 pub fn parse_rule(text: &str, path: &Path) -> Result<Rule, RulebookError> {
-    toml::from_str::<Rule>(text).map_err(|e| {
+    let rule = toml::from_str::<Rule>(text).map_err(|e| {
         let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
         RulebookError::Parse {
             path: path.to_path_buf(),
@@ -250,7 +295,9 @@ pub fn parse_rule(text: &str, path: &Path) -> Result<Rule, RulebookError> {
             column,
             message: e.message().to_string(),
         }
-    })
+    })?;
+    check_bounds(&rule, path)?;
+    Ok(rule)
 }
 
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -471,5 +518,34 @@ mod tests {
         let err = write_rule(dir.path(), &huge, false).unwrap_err();
         assert!(matches!(err, RulebookError::TooLarge { .. }), "{err}");
         assert!(!dir.path().join(file_name("kb#12")).exists());
+    }
+
+    #[test]
+    fn rules_with_too_many_checks_are_refused_when_read_and_written() {
+        let many = Rule {
+            signatures: vec![(0..=MAX_RULE_CHECKS)
+                .map(|i| format!("Widget {i} exploded at dial <*>"))
+                .collect::<Vec<_>>()
+                .join("\n")],
+            ..sample()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let err = write_rule(dir.path(), &many, false).unwrap_err();
+        assert!(
+            err.to_string().ends_with(&format!(
+                "rule \"kb#12\" has 257 signature lines, over the limit of {MAX_RULE_CHECKS} for one rule"
+            )),
+            "{err}"
+        );
+        let text = render(&many, Path::new("x.toml")).unwrap();
+        assert!(matches!(
+            parse_rule(&text, Path::new("x.toml")),
+            Err(RulebookError::TooManyChecks { count: 257, .. })
+        ));
+        let at_limit = Rule {
+            patterns: vec!["x".into(); MAX_RULE_CHECKS],
+            ..sample()
+        };
+        assert!(write_rule(dir.path(), &at_limit, false).is_ok());
     }
 }

@@ -503,6 +503,32 @@ fn a_50_mb_rule_file_is_refused_unread_by_every_command() {
         .run();
 }
 
+/// Under the size limit, a rule can still hold more checks than the
+/// matcher should run: 81,000 signature lines in 4 MiB took a minute.
+#[test]
+fn a_rule_with_more_checks_than_the_limit_is_refused_by_name() {
+    let rules = good_rules();
+    let sigs: String = (0..300)
+        .map(|i| format!("  'Widget {i} exploded at dial <*>',\n"))
+        .collect();
+    let many = write(
+        rules.path(),
+        "many.toml",
+        format!("id = \"many\"\ntitle = \"Many\"\nsignatures = [\n{sigs}]\n"),
+    );
+    let (_logs, log_path) = good_log();
+    Test::new()
+        .args(["diagnose", "--rules"])
+        .arg(rules.path())
+        .arg(&log_path)
+        .status(2)
+        .stderr_contains(format!(
+            "{}: rule \"many\" has 300 signature lines, over the limit of 256 for one rule",
+            many.display()
+        ))
+        .run();
+}
+
 #[test]
 fn a_1_mb_query_is_refused_with_a_short_message() {
     // In arguments of 100 KB (one may not be over 128 KiB), which search
