@@ -230,4 +230,43 @@ mod tests {
             Some("Something breaks.")
         );
     }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The whole way from text to rule, on any mix of what articles
+        /// hold (front matter, headings, lists, code, tables, HTML): a
+        /// result or an error, never a panic.
+        #[test]
+        fn any_article_text_becomes_articles_rules_or_an_error(
+            front in proptest::option::of("[a-z]{1,8}: [A-Za-z ,]{0,20}"),
+            tokens in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "## Issue\n", "## Cause\n", "## Solution\n", "Problem: ", "- ", "1. ",
+                        "  ", "> ", "```\n", "Error: widget exploded\n", "\n\n",
+                        "| Code | Message |\n|---|---|\n| 11 | Failed x |\n", "<p>", "</p>",
+                        "<h2>Cause</h2>", "<ol><li>", "</li></ol>", "<pre>", "</pre>", "[x](y)",
+                        "`code`", "**", "Steps to reproduce:\n", "Expected result:\n",
+                    ]).prop_map(str::to_string),
+                    ".{0,10}",
+                ],
+                0..120,
+            ),
+        ) {
+            let body: String = tokens.concat();
+            let text = match front {
+                Some(field) => format!("---\n{field}\n---\n{body}"),
+                None => body,
+            };
+            if let Ok(Loaded::Articles(articles)) = parse_str(&text, "a", "a.md") {
+                for article in &articles {
+                    let rule = crate::extract::rule_from_article(article);
+                    proptest::prop_assert!(!rule.id.is_empty());
+                }
+            }
+        }
+    }
 }
