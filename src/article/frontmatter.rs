@@ -375,9 +375,15 @@ mod tests {
             }
         }
 
-        /// Plain `key: value` fields come back as written, whatever the value.
+        /// Plain `key: value` fields come back as written. (YAML reads a
+        /// value that is a number or true/false/null as that: `0.` is 0.)
         #[test]
-        fn plain_titles_are_read_back(title in "[A-Za-z0-9][A-Za-z0-9 .:,()-]{0,40}[A-Za-z0-9.)]") {
+        fn plain_titles_are_read_back(
+            title in "[A-Za-z][A-Za-z0-9 .:,()-]{0,40}[A-Za-z0-9.)]".prop_filter(
+                "YAML keywords",
+                |t| !["true", "false", "null"].contains(&t.to_lowercase().as_str()),
+            )
+        ) {
             let split = split(&format!("---\ntitle: {title}\n---\nbody\n")).unwrap();
             let want = clean(&title);
             proptest::prop_assert_eq!(split.front.unwrap().title, Some(want).filter(|t| !t.is_empty()));

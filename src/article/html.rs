@@ -663,22 +663,7 @@ mod tests {
         );
     }
 
-    /// The nesting of list blocks, the deepest item's.
-    fn list_depth(blocks: &[Block]) -> usize {
-        let mut deepest = 0;
-        let mut stack: Vec<(&[Block], usize)> = vec![(blocks, 0)];
-        while let Some((blocks, depth)) = stack.pop() {
-            for block in blocks {
-                if let Block::List { items, .. } = block {
-                    deepest = deepest.max(depth + 1);
-                    for item in items {
-                        stack.push((&item.children, depth + 1));
-                    }
-                }
-            }
-        }
-        deepest
-    }
+    use crate::article::model::list_nesting as list_depth;
 
     #[test]
     fn lists_deeper_than_the_model_keeps_become_item_text() {

@@ -422,22 +422,7 @@ mod tests {
         );
     }
 
-    /// The nesting of list and quote blocks, counted without recursion.
-    fn nesting(blocks: &[Block]) -> usize {
-        let mut deepest = 0;
-        let mut stack: Vec<(&[Block], usize)> = vec![(blocks, 0)];
-        while let Some((blocks, depth)) = stack.pop() {
-            for block in blocks {
-                if let Block::List { items, .. } = block {
-                    deepest = deepest.max(depth + 1);
-                    for item in items {
-                        stack.push((&item.children, depth + 1));
-                    }
-                }
-            }
-        }
-        deepest
-    }
+    use crate::article::model::list_nesting as nesting;
 
     #[test]
     fn lists_nested_past_the_bound_keep_their_words() {

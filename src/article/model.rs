@@ -143,3 +143,22 @@ pub struct RelatedLink {
     pub text: String,
     pub url: String,
 }
+
+/// How deep lists nest in `blocks` (the deepest item's list count),
+/// counted without recursion, for the tests of the parsers' bounds.
+#[cfg(test)]
+pub(crate) fn list_nesting(blocks: &[Block]) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&[Block], usize)> = vec![(blocks, 0)];
+    while let Some((blocks, depth)) = stack.pop() {
+        for block in blocks {
+            if let Block::List { items, .. } = block {
+                deepest = deepest.max(depth + 1);
+                for item in items {
+                    stack.push((&item.children, depth + 1));
+                }
+            }
+        }
+    }
+    deepest
+}
