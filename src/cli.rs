@@ -48,6 +48,9 @@ pub enum Command {
         /// Overwrite rule files that were edited by hand.
         #[arg(long)]
         force: bool,
+        /// Skip (with a warning) article files larger than this many bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = triage::ingest::MAX_ARTICLE_BYTES)]
+        max_article_bytes: u64,
     },
     /// Find the failure in a deploy log and print the remediation.
     Diagnose {
@@ -56,6 +59,7 @@ pub enum Command {
         /// Rules directory (default: the rules built into triage).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+        /// Report format: text for a terminal, json for tools, markdown for a ticket.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
         /// How many candidates to show (at least 1).
@@ -64,27 +68,35 @@ pub enum Command {
     },
     /// Find articles by symptom, in plain words or a pasted error.
     Search {
+        /// The symptom in plain words, or the error message pasted (words are joined).
         #[arg(required = true)]
         query: Vec<String>,
+        /// Rules directory (default: the rules built into triage).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
         /// How many results to show (at least 1).
         #[arg(long, default_value_t = 5, value_parser = at_least_one)]
         limit: usize,
+        /// Output format: text for a terminal, json for tools.
         #[arg(long, value_enum, default_value_t = SearchFormat::Text)]
         format: SearchFormat,
     },
     /// Print one rule as a person reads an article.
     Show {
+        /// The rule's id, as diagnose and search print it.
         id: String,
+        /// Rules directory (default: the rules built into triage).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+        /// Output format: text for a terminal, json for tools, markdown for a ticket.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
     /// Measure accuracy on a labelled case file (logs) or query file.
     Eval {
+        /// A TOML file of labelled logs (`[[case]]`) or queries (`[[query]]`).
         file: PathBuf,
+        /// Rules directory (default: the rules built into triage).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
         /// Fail (exit 1) when top-1 accuracy is below this share (0-1).
@@ -102,11 +114,13 @@ pub enum Command {
     },
     /// Run every rule's examples through the matcher.
     Test {
+        /// Rules directory (default: the rules built into triage).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
     },
     /// Check rule files for errors.
     Lint {
+        /// Rules directory (default: the rules built into triage).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
         /// Also require symptoms, steps and examples (as for bundled rules).
@@ -138,8 +152,18 @@ pub enum Command {
     },
     /// Print the regular expressions the matcher compiles, one per line (for `rg -f`).
     Patterns {
+        /// Rules directory (default: the rules built into triage).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(long_about = "Print a shell completion script to standard output.\n\n\
+                      bash: triage completions bash > ~/.local/share/bash-completion/completions/triage\n\
+                      zsh:  triage completions zsh > ~/.zfunc/_triage  (with ~/.zfunc in $fpath)\n\
+                      fish: triage completions fish > ~/.config/fish/completions/triage.fish")]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
     },
 }
 
@@ -150,5 +174,37 @@ fn at_least_one(value: &str) -> Result<usize, String> {
         Ok(0) => Err("must be at least 1".to_string()),
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Every argument and option of every command says what it is for.
+    #[test]
+    fn every_argument_has_help() {
+        let mut missing = Vec::new();
+        let mut commands = vec![Cli::command()];
+        while let Some(command) = commands.pop() {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{} {}", command.get_name(), arg.get_id()));
+                }
+            }
+            if command.get_about().is_none() && command.get_name() != "help" {
+                missing.push(format!("{} (the command)", command.get_name()));
+            }
+            commands.extend(command.get_subcommands().cloned());
+        }
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -2,7 +2,7 @@
 //! match the rules, and assemble a [`Diagnosis`].
 
 use std::io::BufRead;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -56,7 +56,7 @@ impl Engine {
         k: crate::knowledge::Knowledge,
         meanings: Meanings,
     ) -> Result<Engine, crate::matcher::CompileError> {
-        let matcher = Matcher::new(&k.rules)?;
+        let matcher = Matcher::new(&k.rules).map_err(|e| locate(e, &k.origins))?;
         Ok(Engine {
             rules: k.rules,
             origins: k.origins,
@@ -64,6 +64,41 @@ impl Engine {
             index: k.index,
             meanings,
         })
+    }
+}
+
+/// A pattern that does not compile, with the file and line it is written
+/// on (as `lint` says), read from the rule's file or the bundled copy.
+fn locate(error: crate::matcher::CompileError, origins: &[String]) -> crate::matcher::CompileError {
+    let crate::matcher::CompileError::BadPattern {
+        rule,
+        id,
+        pattern,
+        message,
+        ..
+    } = error
+    else {
+        return error;
+    };
+    let origin = match origins.get(rule) {
+        Some(file) => {
+            let text = std::fs::read_to_string(file).ok().or_else(|| {
+                crate::rulebook::embedded::EMBEDDED_RULES
+                    .iter()
+                    .find(|(name, _)| name == file)
+                    .map(|(_, text)| text.to_string())
+            });
+            let line = text.map_or(1, |t| crate::rulebook::lint::line_of_value(&t, &pattern));
+            format!("{file}:{line}: ")
+        }
+        None => String::new(),
+    };
+    crate::matcher::CompileError::BadPattern {
+        rule,
+        id,
+        pattern,
+        message,
+        origin,
     }
 }
 
@@ -111,21 +146,12 @@ pub fn diagnose<R: BufRead>(engine: &Engine, reader: R, top: usize) -> Result<Di
     Ok(pass.finish(top))
 }
 
-/// Diagnose several logs (`-` is standard input) as one run, in order: line
-/// numbers go on from one file to the next, as if they were concatenated,
-/// and a read error names the file it happened in.
-pub fn diagnose_files(
-    engine: &Engine,
-    files: &[PathBuf],
-    top: usize,
-) -> Result<Diagnosis, LogError> {
-    let stdin = [PathBuf::from("-")];
-    let files = if files.is_empty() { &stdin[..] } else { files };
+/// Diagnose one log file (`-` is standard input); a read error names it.
+/// Several logs are diagnosed one by one: each is its own run, with its
+/// own failure and its own line numbers.
+pub fn diagnose_file(engine: &Engine, path: &Path, top: usize) -> Result<Diagnosis, LogError> {
     let mut pass = Pass::new(engine);
-    for path in files {
-        let reader = log::open(path)?;
-        pass.feed(reader, path)?;
-    }
+    pass.feed(log::open(path)?, path)?;
     Ok(pass.finish(top))
 }
 

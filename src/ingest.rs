@@ -21,12 +21,32 @@ pub enum IngestError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path}: cannot write into the output directory: {source}")]
+    OutDirUnwritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
-#[derive(Debug, Default, Clone)]
+/// The default of `--max-article-bytes`: the largest real article is 22 KB.
+pub const MAX_ARTICLE_BYTES: u64 = 1 << 20;
+
+#[derive(Debug, Clone)]
 pub struct IngestOptions {
     pub exclude: Vec<String>,
     pub force: bool,
+    /// Larger files are skipped unread, with a warning.
+    pub max_article_bytes: u64,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            exclude: Vec::new(),
+            force: false,
+            max_article_bytes: MAX_ARTICLE_BYTES,
+        }
+    }
 }
 
 /// What happened to each input, for the summary.
@@ -43,6 +63,8 @@ pub struct IngestReport {
     pub not_articles: Vec<(PathBuf, String)>,
     /// Inputs skipped because of an error, with the message.
     pub errors: Vec<String>,
+    /// Inputs over `max_article_bytes`, skipped unread, with their size.
+    pub too_large: Vec<(PathBuf, u64)>,
 }
 
 impl IngestReport {
@@ -66,14 +88,21 @@ fn exclude_set(patterns: &[String]) -> Result<GlobSet, IngestError> {
     })
 }
 
-/// Every file under `inputs`, with the root each is relative to. Sorted, so
-/// the same inputs are always processed in the same order.
-pub fn collect_inputs(
-    inputs: &[PathBuf],
-    exclude: &[String],
-) -> Result<Vec<(PathBuf, PathBuf)>, IngestError> {
+/// The files under `inputs` and the directories that could not be read.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Each file with the root it is relative to. Sorted, so the same
+    /// inputs are always processed in the same order.
+    pub files: Vec<(PathBuf, PathBuf)>,
+    /// What could not be listed, worded like an unreadable file's error.
+    pub errors: Vec<String>,
+}
+
+/// Every file under `inputs`, with the root each is relative to.
+pub fn collect_inputs(inputs: &[PathBuf], exclude: &[String]) -> Result<Inputs, IngestError> {
     let excluded = exclude_set(exclude)?;
     let mut out = Vec::new();
+    let mut errors = Vec::new();
     for input in inputs {
         if !input.exists() {
             return Err(IngestError::Missing(input.clone()));
@@ -86,7 +115,18 @@ pub fn collect_inputs(
         let mut files: Vec<PathBuf> = walkdir::WalkDir::new(input)
             .follow_links(true)
             .into_iter()
-            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                entry
+                    .map_err(|e| {
+                        let path = e.path().unwrap_or(input).display().to_string();
+                        // Worded as for a file that cannot be read.
+                        errors.push(match e.io_error() {
+                            Some(io) => format!("{path}: cannot read: {io}"),
+                            None => format!("{path}: {e}"),
+                        });
+                    })
+                    .ok()
+            })
             .filter(|e| e.file_type().is_file())
             .map(walkdir::DirEntry::into_path)
             .filter(|p| {
@@ -101,7 +141,32 @@ pub fn collect_inputs(
         files.sort();
         out.extend(files.into_iter().map(|f| (f, root.clone())));
     }
-    Ok(out)
+    Ok(Inputs { files: out, errors })
+}
+
+/// Fails when `dir` takes no new file, so that a read-only directory is one
+/// error up front rather than one per article under a summary.
+fn check_writable(dir: &Path) -> Result<(), IngestError> {
+    let probe = dir.join(format!(".triage-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+        .map_err(|source| IngestError::OutDirUnwritable {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// What the panic said, for the file it happened on.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
 }
 
 /// Ingest `inputs` into rule files under `out`. `progress` is called after
@@ -112,35 +177,77 @@ pub fn ingest(
     options: &IngestOptions,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<IngestReport, IngestError> {
-    let files = collect_inputs(inputs, &options.exclude)?;
+    let Inputs { files, errors } = collect_inputs(inputs, &options.exclude)?;
     std::fs::create_dir_all(out).map_err(|source| IngestError::OutDir {
         path: out.to_path_buf(),
         source,
     })?;
+    check_writable(out)?;
     let mut report = IngestReport {
         files: files.len(),
+        errors,
         ..IngestReport::default()
     };
     let total = files.len();
-    // Two inputs with the same stem would silently overwrite each other's rule.
-    let mut seen: std::collections::HashMap<String, PathBuf> = std::collections::HashMap::new();
+    // Two inputs with the same id, or ids that share a file name, would
+    // silently overwrite each other's rule: by file name, the first input.
+    let mut seen: std::collections::HashMap<String, (String, PathBuf)> =
+        std::collections::HashMap::new();
     for (i, (file, root)) in files.iter().enumerate() {
-        match article::load_file(file, root) {
-            Ok(Loaded::Articles(articles)) => {
-                for a in &articles {
-                    if let Some(first) = seen.insert(a.id.clone(), file.clone()) {
-                        if first != *file {
-                            report.errors.push(format!(
-                                "{}: duplicate article id {:?} (also from {}); skipped",
-                                file.display(),
-                                a.id,
-                                first.display()
-                            ));
+        let size = std::fs::metadata(file).map_or(0, |m| m.len());
+        if size > options.max_article_bytes {
+            report.too_large.push((file.clone(), size));
+            progress(i + 1, total);
+            continue;
+        }
+        // A bug met on one odd file is that file's error; the others are
+        // still written.
+        let loaded = std::panic::catch_unwind(|| {
+            article::load_file(file, root)
+                .map(|loaded| match loaded {
+                    Loaded::Articles(articles) => Ok(articles
+                        .into_iter()
+                        .map(|a| {
+                            let rule = extract::rule_from_article(&a);
+                            (a.id, rule)
+                        })
+                        .collect::<Vec<_>>()),
+                    Loaded::NotArticle(reason) => Err(reason),
+                })
+                .map_err(|e| e.to_string())
+        })
+        .unwrap_or_else(|payload| {
+            Err(format!(
+                "{}: internal error, please report it: {}",
+                file.display(),
+                panic_message(payload.as_ref())
+            ))
+        });
+        match loaded {
+            Ok(Ok(rules)) => {
+                for (id, rule) in rules {
+                    let name = rulebook::store::file_name(&id);
+                    if let Some((first_id, first)) = seen.get(&name) {
+                        if first != file || *first_id != id {
+                            report.errors.push(if *first_id == id {
+                                format!(
+                                    "{}: duplicate article id {:?} (also from {}); skipped",
+                                    file.display(),
+                                    id,
+                                    first.display()
+                                )
+                            } else {
+                                format!(
+                                    "{}: article id {id:?} and {first_id:?} (from {}) both map to rule file {name}; skipped",
+                                    file.display(),
+                                    first.display()
+                                )
+                            });
                             continue;
                         }
                     }
+                    seen.insert(name, (id.clone(), file.clone()));
                     report.articles += 1;
-                    let rule = extract::rule_from_article(a);
                     match rulebook::write_rule(out, &rule, options.force) {
                         Ok(WriteOutcome::Created) => report.created += 1,
                         Ok(WriteOutcome::Updated) => report.updated += 1,
@@ -152,8 +259,8 @@ pub fn ingest(
                     }
                 }
             }
-            Ok(Loaded::NotArticle(reason)) => report.not_articles.push((file.clone(), reason)),
-            Err(e) => report.errors.push(e.to_string()),
+            Ok(Err(reason)) => report.not_articles.push((file.clone(), reason)),
+            Err(e) => report.errors.push(e),
         }
         progress(i + 1, total);
     }

@@ -32,9 +32,11 @@ pub const CACHE_FILE: &str = ".triage-cache";
 /// The layout of the cache file. Changed whenever `CacheFile` or the index
 /// layout changes, or what the index holds is computed differently (3: the
 /// edition groups; 4: a quote taken from the title is not indexed twice; 5:
-/// passage vectors), so that a cache from a build of the same version number
-/// is rebuilt rather than misread.
-const CACHE_FORMAT: u32 = 5;
+/// passage vectors; 6: rule files over the size and check limits are
+/// refused, so an older cache may hold rules no longer read), so that a
+/// cache from a build of the same version number is rebuilt rather than
+/// misread.
+const CACHE_FORMAT: u32 = 6;
 
 pub struct Knowledge {
     pub rules: Vec<Rule>,

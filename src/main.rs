@@ -30,9 +30,6 @@ enum CliError {
     Ingest(#[from] triage::ingest::IngestError),
     #[error("{0}; describe the symptom or paste the error message")]
     Query(triage::search::QueryError),
-    /// A rule file `lint` could not read.
-    #[error(transparent)]
-    ReadRule(std::io::Error),
     /// Writing to standard output failed.
     #[error(transparent)]
     Output(std::io::Error),
@@ -63,7 +60,6 @@ impl CliError {
             | CliError::Eval(_)
             | CliError::Ingest(_)
             | CliError::Query(_)
-            | CliError::ReadRule(_)
             | CliError::Output(_)
             | CliError::PublicUrl(_)
             | CliError::Serve(_) => 2,
@@ -113,7 +109,16 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             out,
             exclude,
             force,
-        } => ingest(&paths, &out, exclude, force),
+            max_article_bytes,
+        } => ingest(
+            &paths,
+            &out,
+            triage::ingest::IngestOptions {
+                exclude,
+                force,
+                max_article_bytes,
+            },
+        ),
         Command::Show { id, rules, format } => {
             let mut knowledge = triage::knowledge::Knowledge::load(rules.as_deref())?;
             if let Some(base) = triage::serve::PublicUrl::from_env()? {
@@ -144,13 +149,7 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             top,
         } => {
             let engine = linked_engine(rules.as_deref())?;
-            let d = triage::diagnose::diagnose_files(&engine, &files, top.max(1))?;
-            match format {
-                OutputFormat::Text => out!("{}", triage::report::diagnosis::text(&d))?,
-                OutputFormat::Json => outln!("{}", triage::report::diagnosis::json(&d))?,
-                OutputFormat::Markdown => out!("{}", triage::report::diagnosis::markdown(&d))?,
-            }
-            Ok(if d.found() { 0 } else { 1 })
+            diagnose(&engine, &files, format, top.max(1))
         }
         Command::Search {
             query,
@@ -211,6 +210,17 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             })?;
             Ok(0)
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "triage",
+                &mut script,
+            );
+            std::io::Write::write_all(&mut std::io::stdout(), &script).map_err(CliError::Output)?;
+            Ok(0)
+        }
         Command::Patterns { rules } => {
             let engine = engine(rules.as_deref())?;
             let mut out = String::new();
@@ -224,6 +234,80 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             Ok(0)
         }
     }
+}
+
+/// One report per log, as grep names the files it reads: one log (or
+/// standard input) prints its report alone, as ever; several print a header
+/// naming each before its report (JSON: a `files` array). Exit 0 when any
+/// log was diagnosed; else 2 when a log could not be read, else 1.
+fn diagnose(
+    engine: &triage::diagnose::Engine,
+    files: &[std::path::PathBuf],
+    format: OutputFormat,
+    top: usize,
+) -> Result<u8, CliError> {
+    use triage::report::diagnosis as report;
+    if files.len() <= 1 {
+        let path = files.first().map_or(Path::new("-"), |p| p.as_path());
+        let d = triage::diagnose::diagnose_file(engine, path, top)?;
+        match format {
+            OutputFormat::Text => out!("{}", report::text(&d))?,
+            OutputFormat::Json => outln!("{}", report::json(&d))?,
+            OutputFormat::Markdown => out!("{}", report::markdown(&d))?,
+        }
+        return Ok(if d.found() { 0 } else { 1 });
+    }
+    let (mut found, mut failed) = (false, false);
+    let mut done = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let name = if path == Path::new("-") {
+            "<stdin>".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let result = triage::diagnose::diagnose_file(engine, path, top);
+        match &result {
+            Ok(d) => {
+                found |= d.found();
+                // Text and Markdown go out as each log is read.
+                let separator = if i == 0 { "" } else { "\n" };
+                match format {
+                    OutputFormat::Text => out!(
+                        "{separator}{}{}",
+                        report::file_header_text(&name),
+                        report::text(d)
+                    )?,
+                    OutputFormat::Markdown => out!(
+                        "{separator}{}{}",
+                        report::file_header_markdown(&name),
+                        report::markdown(d)
+                    )?,
+                    OutputFormat::Json => {}
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("triage: {e}");
+            }
+        }
+        done.push((name, result));
+    }
+    if format == OutputFormat::Json {
+        let reports: Vec<report::FileReport> = done
+            .iter()
+            .map(|(name, result)| report::FileReport {
+                file: name.clone(),
+                diagnosis: result.as_ref().ok(),
+                error: result.as_ref().err().map(ToString::to_string),
+            })
+            .collect();
+        outln!("{}", report::json_files(&reports))?;
+    }
+    Ok(match (found, failed) {
+        (true, _) => 0,
+        (false, true) => 2,
+        (false, false) => 1,
+    })
 }
 
 fn engine(dir: Option<&Path>) -> Result<triage::diagnose::Engine, CliError> {
@@ -344,7 +428,12 @@ fn search(
         if format == cli::SearchFormat::Json {
             outln!("{}", triage::report::search::json(&rules, &hits))?;
         }
-        return Err(CliError::NoMatch(query.to_string()));
+        // Not the whole of a long paste: its start says which query it was.
+        let shown = match query.char_indices().nth(200) {
+            Some((end, _)) => format!("{}…", &query[..end]),
+            None => query.to_string(),
+        };
+        return Err(CliError::NoMatch(shown));
     }
     match format {
         cli::SearchFormat::Text => out!("{}", triage::report::search::text(&rules, &hits))?,
@@ -366,10 +455,8 @@ fn find(
 fn ingest(
     paths: &[std::path::PathBuf],
     out: &Path,
-    exclude: Vec<String>,
-    force: bool,
+    options: triage::ingest::IngestOptions,
 ) -> Result<u8, CliError> {
-    let options = triage::ingest::IngestOptions { exclude, force };
     let show_progress = std::io::stderr().is_terminal();
     let report = triage::ingest::ingest(paths, out, &options, |done, total| {
         if show_progress && (done % 25 == 0 || done == total) {
@@ -381,6 +468,13 @@ fn ingest(
     })?;
     for e in &report.errors {
         eprintln!("error: {e}");
+    }
+    for (path, size) in &report.too_large {
+        eprintln!(
+            "warning: skipped {}: {size} bytes is over the article size limit of {} bytes (--max-article-bytes)",
+            path.display(),
+            options.max_article_bytes
+        );
     }
     for (path, reason) in &report.not_articles {
         eprintln!(
@@ -394,8 +488,14 @@ fn ingest(
             path.display()
         );
     }
+    // Only a run that met one says how many were too large, so the summary
+    // of every other run reads as it always has.
+    let too_large = match report.too_large.len() {
+        0 => String::new(),
+        n => format!(", {n} skipped (too large)"),
+    };
     outln!(
-        "ingested {} articles from {} files into {}: {} new, {} updated, {} unchanged, {} kept (edited), {} skipped (not articles), {} errors",
+        "ingested {} articles from {} files into {}: {} new, {} updated, {} unchanged, {} kept (edited), {} skipped (not articles), {} errors{too_large}",
         report.articles,
         report.files,
         out.display(),
@@ -406,16 +506,25 @@ fn ingest(
         report.not_articles.len(),
         report.errors.len()
     )?;
-    Ok(if report.errors.is_empty() { 0 } else { 1 })
+    Ok(if report.errors.is_empty() && report.too_large.is_empty() {
+        0
+    } else {
+        1
+    })
 }
 
 fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
+    let mut too_large = Vec::new();
     let (files, strict) = match dir {
         Some(d) => {
             let mut files = Vec::new();
             for path in rulebook::store::rule_files(d)? {
-                let text = std::fs::read_to_string(&path).map_err(CliError::ReadRule)?;
-                files.push((path.display().to_string(), text));
+                match rulebook::store::read_rule_file(&path) {
+                    Ok(text) => files.push((path.display().to_string(), text)),
+                    // Reported as a problem, like a file that does not parse.
+                    Err(e @ RulebookError::TooLarge { .. }) => too_large.push(e),
+                    Err(e) => return Err(e.into()),
+                }
             }
             (files, strict)
         }
@@ -428,7 +537,10 @@ fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
         ),
     };
     let mut parsed = Vec::new();
-    let mut problems = 0;
+    let mut problems = too_large.len();
+    for e in &too_large {
+        eprintln!("{e}");
+    }
     for (name, text) in files {
         match rulebook::store::parse_rule(&text, Path::new(&name)) {
             Ok(rule) => parsed.push((name, text, rule)),

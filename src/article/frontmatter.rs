@@ -11,14 +11,25 @@
 
 use crate::lazy::lazy;
 
+use std::collections::{HashMap, HashSet};
+
 use gray_matter::engine::YAML;
 use gray_matter::{Matter, Pod};
 use regex::Regex;
+use yaml_rust2::parser::Parser;
+use yaml_rust2::Event;
 
 use super::inline::clean;
 use super::model::FrontMatter;
 
 const DELIMITER: &str = "---";
+
+/// Most nodes front matter may stand for, each alias counted at the size of
+/// what it names. Real front matter has a few dozen.
+pub const MAX_YAML_NODES: usize = 10_000;
+
+/// Deepest nesting of front matter collections (its readers recurse).
+pub const MAX_YAML_DEPTH: usize = 64;
 
 lazy! {
     static YAML_LINE: Regex = Regex::new(r"line (\d+)").expect("valid regex");
@@ -56,6 +67,7 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
         });
     };
     let matter_lines: Vec<&str> = text.lines().skip(1).take(close).collect();
+    check_size(&matter_lines.join("\n"))?;
     // gray_matter trims the block before YAML sees it, so YAML's line numbers
     // start at the first non-blank line.
     let leading_blank = matter_lines
@@ -102,9 +114,10 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
             };
             let first_field = |keys: &[&str]| keys.iter().find_map(|k| text_field(k));
             let mut labels = Vec::new();
+            let mut seen = HashSet::new();
             for key in ["labels", "feature", "topics"] {
                 if let Some(value) = map.get(key) {
-                    push_labels(value, &mut labels);
+                    push_labels(value, &mut labels, &mut seen);
                 }
             }
             FrontMatter {
@@ -126,6 +139,72 @@ pub fn split(text: &str) -> Result<Split, FrontMatterError> {
         front: Some(front),
         body: parsed.content,
     })
+}
+
+/// Front matter is small, but YAML aliases (`*a`) are loaded as copies of
+/// what they name, so nine lines can stand for billions of nodes (an alias
+/// bomb), all built even under a key nobody reads. Counted on the parser's
+/// events before anything is loaded, in one pass: every node once, an alias
+/// at the size of its anchor. Syntax errors are left to the loader, which
+/// words them.
+fn check_size(yaml: &str) -> Result<(), FrontMatterError> {
+    let mut parser = Parser::new_from_str(yaml);
+    // Expanded size of each anchor seen.
+    let mut sizes: HashMap<usize, usize> = HashMap::new();
+    // Open collections: their anchor and expanded size so far.
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut total: usize = 0;
+    loop {
+        let Ok((event, mark)) = parser.next_token() else {
+            return Ok(());
+        };
+        let error = |message: String| FrontMatterError {
+            // +1 for the opening `---`.
+            line: 1 + mark.line().max(1),
+            message,
+        };
+        let (size, anchor) = match event {
+            Event::StreamEnd => return Ok(()),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((anchor, 1));
+                total += 1;
+                if open.len() > MAX_YAML_DEPTH {
+                    return Err(error(format!(
+                        "front matter nests more than {MAX_YAML_DEPTH} deep"
+                    )));
+                }
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some((anchor, size)) = open.pop() else {
+                    continue;
+                };
+                (size, anchor)
+            }
+            Event::Scalar(_, _, anchor, _) => {
+                total += 1;
+                (1, anchor)
+            }
+            Event::Alias(id) => {
+                let size = sizes.get(&id).copied().unwrap_or(1);
+                total = total.saturating_add(size);
+                (size, 0)
+            }
+            _ => continue,
+        };
+        if total > MAX_YAML_NODES {
+            return Err(error(format!(
+                "front matter stands for more than {MAX_YAML_NODES} values once its \
+                 aliases are expanded (a YAML alias bomb?)"
+            )));
+        }
+        if anchor > 0 {
+            sizes.insert(anchor, size);
+        }
+        if let Some((_, count)) = open.last_mut() {
+            *count = count.saturating_add(size);
+        }
+    }
 }
 
 lazy! {
@@ -168,14 +247,15 @@ fn scalar(pod: &Pod) -> Option<String> {
     }
 }
 
-/// Labels come as one comma-separated string or as a YAML list.
-fn push_labels(value: &Pod, labels: &mut Vec<String>) {
+/// Labels come as one comma-separated string or as a YAML list (nested no
+/// deeper than [`MAX_YAML_DEPTH`]). `seen`: the labels kept, as a set.
+fn push_labels(value: &Pod, labels: &mut Vec<String>, seen: &mut HashSet<String>) {
     match value {
-        Pod::Array(items) => items.iter().for_each(|i| push_labels(i, labels)),
+        Pod::Array(items) => items.iter().for_each(|i| push_labels(i, labels, seen)),
         other => {
             if let Some(s) = scalar(other) {
                 for label in s.split(',').map(clean).filter(|l| !l.is_empty()) {
-                    if !labels.contains(&label) {
+                    if seen.insert(label.clone()) {
                         labels.push(label);
                     }
                 }
@@ -240,5 +320,120 @@ mod tests {
     #[test]
     fn unclosed_block_is_an_error() {
         assert_eq!(split("---\ntitle: x\n").unwrap_err().line, 1);
+    }
+
+    /// The nine-level "billion laughs": 9^9 values once expanded.
+    pub(crate) fn alias_bomb() -> String {
+        let mut yaml = String::from("---\ntitle: Bomb\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for pair in names.windows(2) {
+            let refs = vec![format!("*{}", pair[0]); 9].join(",");
+            yaml.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+        }
+        yaml.push_str("---\nbody\n");
+        yaml
+    }
+
+    #[test]
+    fn alias_bomb_is_refused_before_it_is_loaded() {
+        let err = split(&alias_bomb()).unwrap_err();
+        assert!(err.message.contains("aliases"), "{err:?}");
+        // The line where the count went over: one of the alias lines.
+        assert!((4..=10).contains(&err.line), "{err:?}");
+    }
+
+    #[test]
+    fn aliases_of_ordinary_size_are_read() {
+        let split = split(
+            "---\ntitle: &t A title\ndescription: *t\nlabels: &l [a, b]\nfeature: *l\n---\nbody\n",
+        )
+        .unwrap();
+        let front = split.front.unwrap();
+        assert_eq!(front.description.as_deref(), Some("A title"));
+        assert_eq!(front.labels, ["a", "b"]);
+    }
+
+    #[test]
+    fn deep_front_matter_is_refused() {
+        let deep = format!(
+            "---\ntitle: x\nlabels: {}a{}\n---\nbody\n",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let err = split(&deep).unwrap_err();
+        assert!(err.message.contains("nests more than"), "{err:?}");
+        assert_eq!(err.line, 3);
+        // Block style has no parser limit of its own.
+        let mut block = String::from("---\ntitle: x\nlabels:\n");
+        for i in 0..100 {
+            block.push_str(&format!("{}- \n", "  ".repeat(i)));
+        }
+        block.push_str("---\nbody\n");
+        assert!(split(&block)
+            .unwrap_err()
+            .message
+            .contains("nests more than"));
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any front matter is read or refused with a line inside the file,
+        /// without a panic, aliases and all.
+        #[test]
+        fn any_front_matter_is_read_or_refused(
+            tokens in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "title: ", "labels: ", "&a ", "&b ", "*a", "*b", "[", "]", "{", "}",
+                        ", ", "- ", "\n", "  ", "'", "\"", ": ", "x", "<<: *a", "? ", "|\n",
+                    ]).prop_map(str::to_string),
+                    "[a-z ]{0,6}",
+                ],
+                0..200,
+            ),
+        ) {
+            let matter: String = tokens.concat();
+            let text = format!("---\n{matter}\n---\nbody\n");
+            let lines = text.lines().count();
+            if let Err(e) = split(&text) {
+                proptest::prop_assert!((1..=lines).contains(&e.line), "{e:?} in {lines} lines");
+            }
+        }
+
+        /// Plain `key: value` fields come back as written. (YAML reads a
+        /// value that is a number or true/false/null as that: `0.` is 0.)
+        #[test]
+        fn plain_titles_are_read_back(
+            title in "[A-Za-z][A-Za-z0-9 .:,()-]{0,40}[A-Za-z0-9.)]".prop_filter(
+                "YAML keywords",
+                |t| !["true", "false", "null"].contains(&t.to_lowercase().as_str()),
+            )
+        ) {
+            let split = split(&format!("---\ntitle: {title}\n---\nbody\n")).unwrap();
+            let want = clean(&title);
+            proptest::prop_assert_eq!(split.front.unwrap().title, Some(want).filter(|t| !t.is_empty()));
+        }
+
+        /// Alias chains of any width and depth are counted, not expanded.
+        #[test]
+        fn alias_chains_are_bounded(width in 1usize..12, depth in 1usize..12) {
+            let mut yaml = String::from("---\ntitle: t\nl0: &l0 x\n");
+            for level in 1..=depth {
+                let refs = vec![format!("*l{}", level - 1); width].join(", ");
+                yaml.push_str(&format!("l{level}: &l{level} [{refs}]\n"));
+            }
+            yaml.push_str("---\nbody\n");
+            let expanded: f64 = (0..=depth).map(|d| (width as f64).powi(d as i32)).sum();
+            match split(&yaml) {
+                Ok(_) => proptest::prop_assert!(expanded < 2.0 * MAX_YAML_NODES as f64),
+                Err(e) => {
+                    proptest::prop_assert!(e.message.contains("aliases"), "{e:?}");
+                    proptest::prop_assert!(expanded > MAX_YAML_NODES as f64 / 2.0);
+                }
+            }
+        }
     }
 }

@@ -54,10 +54,12 @@ pub fn clean(text: &str) -> String {
     }
     // Space before closing punctuation is an artefact of dropped markup
     // ("<u>Expected result</u> :"), not of the author.
-    for punct in [" :", " ,"] {
-        while let Some(at) = out.find(punct) {
-            out.remove(at);
-        }
+    // One pass each: spaces are single, so no removal makes a new match.
+    if out.contains(" :") {
+        out = out.replace(" :", ":");
+    }
+    if out.contains(" ,") {
+        out = out.replace(" ,", ",");
     }
     out
 }

@@ -10,7 +10,7 @@ use super::html;
 use super::inline::{
     clean, clean_code, is_emphasis_tag, is_html_tag_name, strip_extensions, InlineBuf,
 };
-use super::model::{Block, ListItem};
+use super::model::{Block, ListItem, TooDeep, MAX_NESTING};
 
 lazy! {
     /// `>[!NOTE]`-style admonition marker at the start of a blockquote.
@@ -50,21 +50,33 @@ struct Builder {
     code: Option<String>,
     html: Option<String>,
     image_depth: usize,
+    /// Quote and list frames on the stack.
+    nested: usize,
+    /// Quotes, lists and items opened deeper than [`MAX_NESTING`]: not
+    /// framed, their words go to the deepest frame kept.
+    suppressed: usize,
+    /// An HTML block nested too deep to parse.
+    too_deep: Option<TooDeep>,
 }
 
-pub fn parse(markdown: &str) -> Vec<Block> {
+/// Parses a Markdown body; fails only on an HTML block nested too deep
+/// (see [`html::parse`]).
+pub fn parse(markdown: &str) -> Result<Vec<Block>, TooDeep> {
     let source = strip_extensions(markdown);
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_HEADING_ATTRIBUTES | Options::ENABLE_STRIKETHROUGH;
     let mut builder = Builder::default();
     for event in Parser::new_ext(&source, options) {
         builder.event(event);
+        if let Some(e) = builder.too_deep.take() {
+            return Err(e);
+        }
     }
     // Unbalanced input cannot happen with pulldown-cmark, but never lose text.
     while !builder.stack.is_empty() {
         builder.close_frame();
     }
-    builder.root
+    Ok(builder.root)
 }
 
 impl Builder {
@@ -111,9 +123,7 @@ impl Builder {
                 Event::Html(text) | Event::Text(text) => html.push_str(&text),
                 Event::End(TagEnd::HtmlBlock) => {
                     let text = self.html.take().unwrap_or_default();
-                    for block in html::parse(&text) {
-                        self.push_block(block);
-                    }
+                    self.html_blocks(&text);
                 }
                 _ => {}
             }
@@ -127,14 +137,34 @@ impl Builder {
             Event::Text(text) => self.inline_target().push_text(&text),
             Event::Code(code) => self.inline_target().push_code(&code),
             Event::InlineHtml(tag) => self.inline_html(&tag),
-            Event::Html(text) => {
-                for block in html::parse(&text) {
-                    self.push_block(block);
-                }
-            }
+            Event::Html(text) => self.html_blocks(&text),
             Event::SoftBreak | Event::HardBreak => self.inline_target().line_break(),
             _ => {}
         }
+    }
+
+    fn html_blocks(&mut self, text: &str) {
+        match html::parse(text) {
+            Ok(blocks) => {
+                for block in blocks {
+                    self.push_block(block);
+                }
+            }
+            Err(e) => self.too_deep = Some(e),
+        }
+    }
+
+    /// Opens a quote or list frame, unless that would nest too deep.
+    fn open_nested(&mut self, frame: Frame) {
+        if self.suppressed > 0 || self.nested >= MAX_NESTING {
+            self.suppressed += 1;
+            if self.in_item() {
+                self.inline_target().line_break();
+            }
+            return;
+        }
+        self.nested += 1;
+        self.stack.push(frame);
     }
 
     fn inline_html(&mut self, tag: &str) {
@@ -175,13 +205,17 @@ impl Builder {
                 }
             }
             Tag::Heading { .. } | Tag::TableCell => self.inline = Some(InlineBuf::default()),
-            Tag::BlockQuote(_) => self.stack.push(Frame::Quote { blocks: Vec::new() }),
+            Tag::BlockQuote(_) => self.open_nested(Frame::Quote { blocks: Vec::new() }),
             Tag::CodeBlock(_) => self.code = Some(String::new()),
             Tag::HtmlBlock => self.html = Some(String::new()),
-            Tag::List(start) => self.stack.push(Frame::List {
+            Tag::List(start) => self.open_nested(Frame::List {
                 ordered: start.is_some(),
                 items: Vec::new(),
             }),
+            Tag::Item if self.suppressed > 0 => {
+                self.suppressed += 1;
+                self.inline_target().line_break();
+            }
             Tag::Item => self.stack.push(Frame::Item {
                 buf: InlineBuf::default(),
                 children: Vec::new(),
@@ -249,6 +283,12 @@ impl Builder {
                     rows.push(std::mem::take(row));
                 }
             }
+            TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item if self.suppressed > 0 => {
+                self.suppressed -= 1;
+                if self.in_item() {
+                    self.inline_target().line_break();
+                }
+            }
             TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item | TagEnd::Table => {
                 self.close_frame()
             }
@@ -261,7 +301,11 @@ impl Builder {
     }
 
     fn close_frame(&mut self) {
-        match self.stack.pop() {
+        let frame = self.stack.pop();
+        if matches!(frame, Some(Frame::Quote { .. } | Frame::List { .. })) {
+            self.nested -= 1;
+        }
+        match frame {
             Some(Frame::Quote { blocks }) => {
                 if let Some(block) = quote_block(blocks) {
                     self.push_block(block);
@@ -331,7 +375,7 @@ mod tests {
 
     #[test]
     fn admonition_becomes_note() {
-        let blocks = parse(">[!NOTE]\n>\n>Use [!UICONTROL Save].\n");
+        let blocks = parse(">[!NOTE]\n>\n>Use [!UICONTROL Save].\n").unwrap();
         assert_eq!(
             blocks,
             vec![Block::Note {
@@ -342,7 +386,7 @@ mod tests {
 
     #[test]
     fn underlined_pseudo_heading_and_placeholder() {
-        let blocks = parse("<u>Expected result</u>:\n\nGo to <install_dir>/var.\n");
+        let blocks = parse("<u>Expected result</u>:\n\nGo to <install_dir>/var.\n").unwrap();
         assert!(
             matches!(&blocks[0], Block::Paragraph { emphasised: true, text, .. } if text == "Expected result:")
         );
@@ -355,7 +399,8 @@ mod tests {
     fn nested_list_and_code_in_item() {
         let blocks = parse(
             "1. Do **this**:\n   * sub\n\n   ```\n   run it\n   ```\n1. Next ![img](a.png)\n",
-        );
+        )
+        .unwrap();
         let Block::List { ordered, items } = &blocks[0] else {
             panic!("{blocks:?}")
         };
@@ -367,7 +412,7 @@ mod tests {
 
     #[test]
     fn table_header_and_rows() {
-        let blocks = parse("| Code | Title |\n| - | - |\n| 1 | Failed `x` |\n");
+        let blocks = parse("| Code | Title |\n| - | - |\n| 1 | Failed `x` |\n").unwrap();
         assert_eq!(
             blocks,
             vec![Block::Table {
@@ -375,5 +420,72 @@ mod tests {
                 rows: vec![vec!["1".into(), "Failed x".into()]],
             }]
         );
+    }
+
+    use crate::article::model::list_nesting as nesting;
+
+    #[test]
+    fn lists_nested_past_the_bound_keep_their_words() {
+        // One line that opens 100,000 lists, and the same as indented lines.
+        let one_line = format!("{}deepest\n", "- ".repeat(100_000));
+        let blocks = parse(&one_line).unwrap();
+        assert_eq!(nesting(&blocks), MAX_NESTING);
+        let indented: String = (0..300)
+            .map(|i| format!("{}- item {i}\n", "  ".repeat(i)))
+            .collect();
+        let blocks = parse(&indented).unwrap();
+        assert_eq!(nesting(&blocks), MAX_NESTING);
+        let mut words = Vec::new();
+        block_lines(&blocks[0], &mut words);
+        let words = words.join("\n");
+        assert!(
+            words.contains("item 0") && words.contains("item 299"),
+            "{words}"
+        );
+    }
+
+    #[test]
+    fn quotes_nested_past_the_bound_keep_their_words() {
+        let blocks = parse(&format!("{}Error: deep inside\n", "> ".repeat(100_000))).unwrap();
+        assert_eq!(blocks.len(), 1);
+        let Block::Quote { text } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(text, "Error: deep inside");
+    }
+
+    #[test]
+    fn an_html_block_nested_too_deep_is_an_error() {
+        let body = format!("# T\n\n{}x\n", "<div>".repeat(1000));
+        assert!(parse(&body).is_err());
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any mix of Markdown's block markers parses without a panic, and
+        /// lists nest no deeper than the model keeps (twice, for HTML lists
+        /// inside a Markdown item).
+        #[test]
+        fn any_markdown_parses_within_bounds(
+            tokens in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "- ", "* ", "1. ", "> ", "  ", "    ", "\n", "\n\n", "```\n", "# ",
+                        "## Issue\n", "| a | b |\n|---|---|\n", "<div>", "</div>", "<ul><li>",
+                        "**", "_", "`", "[x](y)", "![i](j)", ">[!NOTE]", "Error: boom",
+                    ]).prop_map(str::to_string),
+                    ".{0,8}",
+                ],
+                0..400,
+            ),
+        ) {
+            let text: String = tokens.concat();
+            if let Ok(blocks) = parse(&text) {
+                proptest::prop_assert!(nesting(&blocks) <= 2 * MAX_NESTING);
+            }
+        }
     }
 }

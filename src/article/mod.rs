@@ -49,6 +49,12 @@ pub enum ArticleError {
     },
     #[error("{}: has front matter but no text and no recognisable sections", path.display())]
     NoSections { path: PathBuf },
+    #[error("{}: {source}: not parsed", path.display())]
+    TooDeep {
+        path: PathBuf,
+        #[source]
+        source: model::TooDeep,
+    },
 }
 
 /// Reads one file. `root` is the ingest root: `Article::source` is the path
@@ -91,6 +97,7 @@ impl ArticleError {
                 message,
             },
             ArticleError::NoSections { .. } => ArticleError::NoSections { path },
+            ArticleError::TooDeep { source, .. } => ArticleError::TooDeep { path, source },
         }
     }
 }
@@ -101,9 +108,9 @@ pub fn parse_document(text: &str, source: &str) -> Result<Document, ArticleError
 }
 
 /// The document and whether the file had front matter at all.
-fn parse_document_front(text: &str, source: &str) -> Result<(Document, bool), ArticleError> {
+fn parse_document_front(text: &str, source_name: &str) -> Result<(Document, bool), ArticleError> {
     let split = frontmatter::split(text).map_err(|err| ArticleError::FrontMatter {
-        path: PathBuf::from(source),
+        path: PathBuf::from(source_name),
         line: err.line,
         message: err.message,
     })?;
@@ -114,6 +121,10 @@ fn parse_document_front(text: &str, source: &str) -> Result<(Document, bool), Ar
             markdown::parse(&template::strip(&split.body)),
         ),
     };
+    let blocks = blocks.map_err(|source| ArticleError::TooDeep {
+        path: PathBuf::from(source_name),
+        source,
+    })?;
     let mut doc = Document {
         format,
         front: split.front.clone().unwrap_or_default(),
@@ -222,5 +233,44 @@ mod tests {
             articles[0].description.as_deref(),
             Some("Something breaks.")
         );
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The whole way from text to rule, on any mix of what articles
+        /// hold (front matter, headings, lists, code, tables, HTML): a
+        /// result or an error, never a panic.
+        #[test]
+        fn any_article_text_becomes_articles_rules_or_an_error(
+            front in proptest::option::of("[a-z]{1,8}: [A-Za-z ,]{0,20}"),
+            tokens in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "## Issue\n", "## Cause\n", "## Solution\n", "Problem: ", "- ", "1. ",
+                        "  ", "> ", "```\n", "Error: widget exploded\n", "\n\n",
+                        "| Code | Message |\n|---|---|\n| 11 | Failed x |\n", "<p>", "</p>",
+                        "<h2>Cause</h2>", "<ol><li>", "</li></ol>", "<pre>", "</pre>", "[x](y)",
+                        "`code`", "**", "Steps to reproduce:\n", "Expected result:\n",
+                    ]).prop_map(str::to_string),
+                    ".{0,10}",
+                ],
+                0..120,
+            ),
+        ) {
+            let body: String = tokens.concat();
+            let text = match front {
+                Some(field) => format!("---\n{field}\n---\n{body}"),
+                None => body,
+            };
+            if let Ok(Loaded::Articles(articles)) = parse_str(&text, "a", "a.md") {
+                for article in &articles {
+                    let rule = crate::extract::rule_from_article(article);
+                    proptest::prop_assert!(!rule.id.is_empty());
+                }
+            }
+        }
     }
 }

@@ -6,6 +6,19 @@
 
 use serde::Serialize;
 
+/// Deepest nesting of lists and quotes kept in [`Block`]s. Every walk over
+/// blocks recurses into nested lists; real articles nest four or five deep,
+/// and what lies deeper is kept as the text of the deepest item.
+pub const MAX_NESTING: usize = 32;
+
+/// Input nested deeper than its parser follows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} nested more than {limit} deep")]
+pub struct TooDeep {
+    pub what: &'static str,
+    pub limit: usize,
+}
+
 /// Which publishing format an input file was recognised as.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -131,4 +144,23 @@ pub struct Issue {
 pub struct RelatedLink {
     pub text: String,
     pub url: String,
+}
+
+/// How deep lists nest in `blocks` (the deepest item's list count),
+/// counted without recursion, for the tests of the parsers' bounds.
+#[cfg(test)]
+pub(crate) fn list_nesting(blocks: &[Block]) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&[Block], usize)> = vec![(blocks, 0)];
+    while let Some((blocks, depth)) = stack.pop() {
+        for block in blocks {
+            if let Block::List { items, .. } = block {
+                deepest = deepest.max(depth + 1);
+                for item in items {
+                    stack.push((&item.children, depth + 1));
+                }
+            }
+        }
+    }
+    deepest
 }

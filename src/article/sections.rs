@@ -658,7 +658,11 @@ impl Walker {
 /// Front matter descriptions are written in Markdown (links, entities).
 fn markdown_text(text: &str) -> String {
     let mut lines = Vec::new();
-    for block in super::markdown::parse(text) {
+    // A description whose HTML nests too deep is read as it is written.
+    let Ok(blocks) = super::markdown::parse(text) else {
+        return super::inline::clean(text);
+    };
+    for block in blocks {
         match block {
             Block::Paragraph { text, .. } | Block::Heading { text, .. } | Block::Note { text } => {
                 lines.push(text)
@@ -671,24 +675,22 @@ fn markdown_text(text: &str) -> String {
     lines.join(" ")
 }
 
+/// The first of each, in order. A set, not a scan of what is kept: an
+/// article can quote thousands of blocks.
 fn dedup(items: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
-    for item in items {
-        if !item.trim().is_empty() && !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    items
+        .into_iter()
+        .filter(|item| !item.trim().is_empty() && seen.insert(item.clone()))
+        .collect()
 }
 
 fn dedup_links(links: Vec<RelatedLink>) -> Vec<RelatedLink> {
-    let mut out: Vec<RelatedLink> = Vec::with_capacity(links.len());
-    for link in links {
-        if !out.iter().any(|l| l.url == link.url) {
-            out.push(link);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    links
+        .into_iter()
+        .filter(|link| seen.insert(link.url.clone()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -774,7 +776,7 @@ mod symptom_tests {
         let doc = Document {
             format: Format::Markdown,
             front: FrontMatter::default(),
-            blocks: super::super::markdown::parse(body),
+            blocks: super::super::markdown::parse(body).unwrap(),
         };
         recognise(&doc, "a", "a.md").article.quoted_errors
     }

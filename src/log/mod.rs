@@ -10,8 +10,9 @@
 //! ```
 //!
 //! One job per file:
-//! - `reader`: opening the input (a file, standard input, gzip) and cutting
-//!   it into bounded physical lines;
+//! - `reader`: opening the input (a file, standard input, gzip, UTF-16 or
+//!   UTF-32 by its byte order mark) and cutting it into bounded physical
+//!   lines;
 //! - `record`: JSON log records (Docker, journald, JSON loggers);
 //! - `chunks`: reading the input in large chunks cut at line ends;
 //! - `prefilter`: which lines of a chunk could be more than ordinary;

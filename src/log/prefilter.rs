@@ -412,7 +412,8 @@ fn ends_in_a_word(searcher: &Searcher, data: &[u8], s: usize) -> bool {
 /// order. Checked a block at a time: the check vectorises, and most blocks
 /// have none.
 fn odd_byte_lines(data: &[u8]) -> Vec<usize> {
-    let odd = |b: u8| !(0x20..0x80).contains(&b) && b != b'\n';
+    // DEL (0x7f) is a control too: the normaliser drops it.
+    let odd = |b: u8| !(0x20..0x7f).contains(&b) && b != b'\n';
     let mut found = Vec::new();
     for (n, block) in data.chunks(BLOCK_BYTES).enumerate() {
         if !block.iter().fold(false, |any, &b| any | odd(b)) {

@@ -49,47 +49,157 @@ pub(crate) fn display_path(path: &Path) -> PathBuf {
 }
 
 fn sniff(mut reader: Box<dyn BufRead>) -> io::Result<Box<dyn BufRead>> {
-    if starts_with_gzip_magic(&mut reader)? {
+    if peek(&mut reader, 2)?.starts_with(&GZIP_MAGIC) {
         let decoder = MultiGzDecoder::new(reader);
-        Ok(Box::new(BufReader::with_capacity(64 * 1024, decoder)))
-    } else {
-        Ok(reader)
+        reader = Box::new(BufReader::with_capacity(64 * 1024, decoder));
+    }
+    // Windows tools write UTF-16 (PowerShell's `>`), some UTF-32; both
+    // start with a byte order mark, and read as bytes they match nothing.
+    let Some((wide, bom)) = Wide::from_bom(&peek(&mut reader, 4)?) else {
+        return Ok(reader);
+    };
+    reader.consume(bom);
+    Ok(Box::new(BufReader::with_capacity(
+        64 * 1024,
+        WideDecoder::new(reader, wide),
+    )))
+}
+
+/// Up to `n` first bytes of `reader`, left unconsumed. A first read may
+/// return fewer (pipes do), so it keeps reading until it has them or the
+/// input ends, and then stitches what it read back in front.
+fn peek(reader: &mut Box<dyn BufRead>, n: usize) -> io::Result<Vec<u8>> {
+    let available = loop {
+        match reader.fill_buf() {
+            Ok(bytes) => break bytes,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    if available.len() >= n || available.is_empty() {
+        return Ok(available[..n.min(available.len())].to_vec());
+    }
+    let mut head = Vec::with_capacity(n);
+    (&mut *reader).take(n as u64).read_to_end(&mut head)?;
+    let rest = std::mem::replace(reader, Box::new(io::empty()));
+    *reader = Box::new(BufReader::new(io::Cursor::new(head.clone()).chain(rest)));
+    Ok(head)
+}
+
+/// A text encoding wider than UTF-8, told by its byte order mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wide {
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+impl Wide {
+    /// The encoding and the length of its mark. UTF-32LE's mark begins
+    /// with UTF-16LE's, so it is tried first.
+    fn from_bom(head: &[u8]) -> Option<(Wide, usize)> {
+        match head {
+            [0xff, 0xfe, 0, 0, ..] => Some((Wide::Utf32Le, 4)),
+            [0, 0, 0xfe, 0xff, ..] => Some((Wide::Utf32Be, 4)),
+            [0xff, 0xfe, ..] => Some((Wide::Utf16Le, 2)),
+            [0xfe, 0xff, ..] => Some((Wide::Utf16Be, 2)),
+            _ => None,
+        }
     }
 }
 
-/// Peeks at the first two bytes without consuming them. A first read may
-/// return a single byte (pipes do), so it keeps filling until it knows.
-fn starts_with_gzip_magic(reader: &mut Box<dyn BufRead>) -> io::Result<bool> {
-    loop {
-        let available = match reader.fill_buf() {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
+/// UTF-16 (by `encoding_rs`) or UTF-32 input read as UTF-8, streaming;
+/// what does not decode becomes U+FFFD, as invalid UTF-8 does.
+struct WideDecoder<R> {
+    inner: R,
+    wide: Wide,
+    utf16: Option<encoding_rs::Decoder>,
+    /// UTF-32 bytes of a character split across reads.
+    partial: Vec<u8>,
+    /// Decoded UTF-8 not yet handed out, from `pos`.
+    out: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl<R: BufRead> WideDecoder<R> {
+    fn new(inner: R, wide: Wide) -> Self {
+        let utf16 = match wide {
+            Wide::Utf16Le => Some(encoding_rs::UTF_16LE.new_decoder_without_bom_handling()),
+            Wide::Utf16Be => Some(encoding_rs::UTF_16BE.new_decoder_without_bom_handling()),
+            Wide::Utf32Le | Wide::Utf32Be => None,
         };
-        if available.len() >= 2 || available.is_empty() {
-            return Ok(available.starts_with(&GZIP_MAGIC));
+        WideDecoder {
+            inner,
+            wide,
+            utf16,
+            partial: Vec::new(),
+            out: Vec::new(),
+            pos: 0,
+            done: false,
         }
-        if available[0] != GZIP_MAGIC[0] {
-            return Ok(false);
-        }
-        // One byte that could start a gzip header: the only way to see the
-        // next one without consuming is to stitch the two together.
-        let first = available[0];
-        reader.consume(1);
-        let mut second = [0u8; 1];
-        let n = loop {
-            match reader.read(&mut second) {
-                Ok(n) => break n,
+    }
+
+    /// Decodes the next buffer of input into `out`.
+    fn refill(&mut self) -> io::Result<()> {
+        self.out.clear();
+        self.pos = 0;
+        let input = loop {
+            match self.inner.fill_buf() {
+                Ok(bytes) => break bytes,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         };
-        let head = [first, second[0]];
-        let prefix: Vec<u8> = head[..1 + n].to_vec();
-        let is_gzip = n == 1 && head == GZIP_MAGIC;
-        let rest = std::mem::replace(reader, Box::new(io::empty()));
-        *reader = Box::new(BufReader::new(io::Cursor::new(prefix).chain(rest)));
-        return Ok(is_gzip);
+        let last = input.is_empty();
+        let consumed = input.len();
+        if let Some(decoder) = self.utf16.as_mut() {
+            let mut text = String::with_capacity(
+                decoder
+                    .max_utf8_buffer_length(input.len())
+                    .unwrap_or(input.len() * 3 + 16),
+            );
+            let (_, read, _) = decoder.decode_to_string(input, &mut text, last);
+            debug_assert_eq!(read, input.len());
+            self.out.extend_from_slice(text.as_bytes());
+        } else {
+            self.partial.extend_from_slice(input);
+            let whole = self.partial.len() / 4 * 4;
+            let mut text = String::with_capacity(whole);
+            for unit in self.partial[..whole].chunks_exact(4) {
+                let bytes = [unit[0], unit[1], unit[2], unit[3]];
+                let code = match self.wide {
+                    Wide::Utf32Be => u32::from_be_bytes(bytes),
+                    _ => u32::from_le_bytes(bytes),
+                };
+                text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+            }
+            self.partial.drain(..whole);
+            if last && !self.partial.is_empty() {
+                self.partial.clear();
+                text.push(char::REPLACEMENT_CHARACTER);
+            }
+            self.out.extend_from_slice(text.as_bytes());
+        }
+        self.inner.consume(consumed);
+        self.done = last;
+        Ok(())
+    }
+}
+
+impl<R: BufRead> Read for WideDecoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.out.len() {
+            if self.done {
+                return Ok(0);
+            }
+            self.refill()?;
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 
@@ -272,5 +382,61 @@ mod tests {
         assert_eq!(lines.read_into(&mut buf).unwrap(), Some(3));
         assert_eq!(buf, b"last");
         assert_eq!(lines.read_into(&mut buf).unwrap(), None);
+    }
+
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut bytes = if big_endian {
+            vec![0xfe, 0xff]
+        } else {
+            vec![0xff, 0xfe]
+        };
+        for unit in text.encode_utf16() {
+            bytes.extend(if big_endian {
+                unit.to_be_bytes()
+            } else {
+                unit.to_le_bytes()
+            });
+        }
+        bytes
+    }
+
+    fn utf32(text: &str, big_endian: bool) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for c in std::iter::once('\u{feff}').chain(text.chars()) {
+            let code = u32::from(c);
+            bytes.extend(if big_endian {
+                code.to_be_bytes()
+            } else {
+                code.to_le_bytes()
+            });
+        }
+        bytes
+    }
+
+    #[test]
+    fn wide_encodings_with_a_bom_are_read_as_utf8() {
+        let text = "ERROR: caf\u{e9} \u{1f600} failed\nsecond line\n";
+        for big_endian in [false, true] {
+            for bytes in [utf16(text, big_endian), utf32(text, big_endian)] {
+                let reader = sniff(Box::new(io::Cursor::new(bytes.clone()))).unwrap();
+                assert_eq!(read_all(reader), text, "{:02x?}", &bytes[..4]);
+                // Gzipped, and read a byte at a time, the same.
+                let slow = BufReader::with_capacity(1, io::Cursor::new(gzip(&bytes)));
+                assert_eq!(read_all(sniff(Box::new(slow)).unwrap()), text);
+            }
+        }
+    }
+
+    #[test]
+    fn broken_wide_text_is_replaced_not_fatal() {
+        // A lone surrogate, and a UTF-32 code past the last character.
+        let mut bytes = vec![0xff, 0xfe, b'a', 0, 0x00, 0xd8, b'b', 0];
+        let reader = sniff(Box::new(io::Cursor::new(bytes.clone()))).unwrap();
+        assert_eq!(read_all(reader), "a\u{fffd}b");
+        bytes = vec![
+            0xff, 0xfe, 0, 0, b'a', 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, b'b',
+        ];
+        let reader = sniff(Box::new(io::Cursor::new(bytes))).unwrap();
+        assert_eq!(read_all(reader), "a\u{fffd}\u{fffd}");
     }
 }

@@ -426,4 +426,38 @@ mod tests {
         }
         assert!(checked >= 3);
     }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// The stream reads any log as the line-by-line path does, in
+        /// chunks of any size: the failure, its lines and their numbers.
+        #[test]
+        fn stream_equals_line_by_line_on_any_log(
+            lines_in in proptest::collection::vec(
+                proptest::prop_oneof![
+                    4 => proptest::sample::select(vec![
+                        "step 1 of the build", "Cache cleared successfully", "",
+                        "Warning: something odd", "ERROR: boom", "PHP Fatal error:  out of memory",
+                        "  [RuntimeException]  ", "  Could not scan for classes  ", "In Foo.php line 12:",
+                        "Killed", "exit code 137", "\x1b[31mERROR:\x1b[0m disk full", "ERR\0OR: nul",
+                        "{\"log\":\"Fatal error: gone\\n\"}", "retrying in 5 seconds", "0 errors",
+                        "Downloading 10%\rDownloading 100%", "section_start:1:x\r\x1b[0KRun",
+                        "2024-05-01T10:00:03Z stderr F ERROR: [4] Widget failed", "\tat Foo.bar()",
+                    ]).prop_map(str::to_string),
+                    1 => ".{0,30}",
+                ],
+                0..120,
+            ),
+            chunk_bytes in proptest::sample::select(vec![1usize, 7, 61, 4096, CHUNK_BYTES]),
+        ) {
+            let input = lines_in.join("\n");
+            proptest::prop_assert_eq!(
+                chunked(input.as_bytes(), chunk_bytes),
+                line_by_line(input.as_bytes())
+            );
+        }
+    }
 }

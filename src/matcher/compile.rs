@@ -16,11 +16,16 @@ use crate::rulebook::rule::{Rule, WILDCARD};
 
 #[derive(Debug, Error)]
 pub enum CompileError {
-    #[error("rule {id}: pattern {pattern:?} does not compile: {message}")]
+    #[error("{origin}rule {id}: pattern {pattern:?} does not compile: {message}")]
     BadPattern {
+        /// Index of the rule in the list compiled.
+        rule: usize,
         id: String,
         pattern: String,
         message: String,
+        /// `file:line: ` where the pattern is written, once known (see
+        /// `diagnose::Engine`), else empty.
+        origin: String,
     },
     #[error("cannot build the signature automaton: {0}")]
     Automaton(String),
@@ -316,9 +321,12 @@ pub fn compile(rules: &[Rule], titles: &[Vec<String>]) -> Result<Compiled, Compi
                     format!("(?i){pat}")
                 };
                 let regex = Regex::new(&source).map_err(|e| CompileError::BadPattern {
+                    rule: r,
                     id: rule.id.clone(),
                     pattern: pat.clone(),
-                    message: e.to_string(),
+                    // The last line: the first ones draw the pattern.
+                    message: e.to_string().lines().last().unwrap_or("").to_string(),
+                    origin: String::new(),
                 })?;
                 let words =
                     literal_words(&pat.replace(|c: char| r"\.*+?()[]{}|^$".contains(c), " "));

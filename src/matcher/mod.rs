@@ -150,7 +150,9 @@ impl Matcher {
     /// Record every full signature match on one line.
     pub fn scan(&self, scan: &mut Scan, number: usize, text: &str) {
         let c = &self.compiled;
-        let mut tested: Vec<usize> = Vec::new();
+        // A set: thousands of checks can share an anchor word, and a list
+        // searched for each was quadratic in them.
+        let mut tested: HashSet<usize> = HashSet::new();
         // Most lines hold no anchor word: a plain search (with its fast
         // prefilter) rules them out before the slower overlapping search.
         let overlapping = if c.anchors.is_match(text) {
@@ -160,10 +162,9 @@ impl Matcher {
         };
         for m in overlapping.into_iter().flatten() {
             for &ci in &c.anchored[m.pattern().as_usize()] {
-                if tested.contains(&ci) {
+                if !tested.insert(ci) {
                     continue;
                 }
-                tested.push(ci);
                 if c.checks[ci].regex().is_match(text) {
                     scan.record(ci, number, text);
                 }

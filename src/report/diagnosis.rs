@@ -1,6 +1,8 @@
 //! A diagnosis as text (for a terminal), JSON (the contract other tools
 //! read) and Markdown (for a ticket or a CI comment).
 
+use serde::Serialize;
+
 use super::{numbered_steps, styled, DIM, EVIDENCE, GOOD, HEADING, LINK, MATCH};
 use crate::diagnose::{Diagnosis, Finding};
 use crate::log::Reading;
@@ -16,6 +18,37 @@ fn confidence_word(c: Confidence) -> &'static str {
 
 pub fn json(d: &Diagnosis) -> String {
     serde_json::to_string_pretty(d).expect("diagnosis serialises")
+}
+
+/// One log's report among several (`diagnose a.log b.log`): the file's
+/// name, then its diagnosis, or the error that kept it from being read.
+#[derive(Debug, Serialize)]
+pub struct FileReport<'a> {
+    pub file: String,
+    #[serde(flatten)]
+    pub diagnosis: Option<&'a Diagnosis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Several logs' reports: `{"files": [{"file", ...one log's fields}]}`. One
+/// log keeps the plain object of [`json`].
+pub fn json_files(reports: &[FileReport]) -> String {
+    #[derive(Serialize)]
+    struct Files<'r, 'd> {
+        files: &'r [FileReport<'d>],
+    }
+    serde_json::to_string_pretty(&Files { files: reports }).expect("diagnoses serialise")
+}
+
+/// The line that names a log before its report, among several (as `head`
+/// and `tail` name files).
+pub fn file_header_text(file: &str) -> String {
+    format!("{}\n", styled(HEADING, &format!("==> {file} <==")))
+}
+
+pub fn file_header_markdown(file: &str) -> String {
+    format!("## {file}\n\n")
 }
 
 pub fn text(d: &Diagnosis) -> String {
@@ -70,7 +103,11 @@ pub fn text(d: &Diagnosis) -> String {
                 styled(HEADING, "Failure lines")
             ));
             for e in d.failure.iter().rev().take(8).rev() {
-                out.push_str(&format!("  {:>6}: {}\n", e.line, styled(EVIDENCE, &e.text)));
+                out.push_str(&format!(
+                    "  {:>6}: {}\n",
+                    e.line,
+                    styled(EVIDENCE, &clip(&e.text, FAILURE_LINE_CHARS))
+                ));
             }
             reads_as_text(&mut out, &d.meanings);
         }
@@ -165,6 +202,11 @@ fn line_count(n: usize) -> String {
         format!("{n} lines")
     }
 }
+
+/// Longest failure line a text report shows. Longer than an evidence
+/// line (300): the failure lines are all there is to read when no article
+/// matched, and the longest real one is 470 characters.
+const FAILURE_LINE_CHARS: usize = 1000;
 
 fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -28,6 +28,16 @@ fn line_of(text: &str, needle: &str) -> usize {
         .map_or(1, |i| i + 1)
 }
 
+/// Line (1-based) of a rule file where the string `value` is written: as
+/// it is (a literal string), or escaped as in a basic string (`"\\d"` for
+/// `\d`); 1 when neither is found.
+pub fn line_of_value(text: &str, value: &str) -> usize {
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+    text.lines()
+        .position(|l| l.contains(value) || l.contains(&escaped))
+        .map_or(1, |i| i + 1)
+}
+
 /// Lint rules given as (file name, file text, parsed rule). `strict` also
 /// demands what a curated knowledge base must have: symptoms, steps and
 /// examples both ways.
@@ -38,7 +48,7 @@ pub fn lint(rules: &[(String, String, Rule)], strict: bool) -> Vec<Problem> {
         let mut problem = |needle: &str, message: String| {
             problems.push(Problem {
                 file: file.clone(),
-                line: line_of(text, needle),
+                line: line_of_value(text, needle),
                 message,
             })
         };

@@ -270,7 +270,14 @@ pub enum QueryError {
     Stale { indexed: usize, given: usize },
     #[error("rule {rule} could not be read")]
     Unreadable { rule: usize },
+    #[error("the query is {bytes} bytes long, over the limit of {MAX_QUERY_BYTES}")]
+    TooLong { bytes: usize },
 }
+
+/// Longest query searched. Typo correction and phrase matching cost grows
+/// faster than the query (a 1 MB query took seconds); a pasted error with
+/// its stack trace is a few kilobytes.
+pub const MAX_QUERY_BYTES: usize = 8 * 1024;
 
 /// A query word after analysis, or a word of an equivalent phrase.
 #[derive(Debug, Clone)]
@@ -437,6 +444,9 @@ impl SearchIndex {
         query: &str,
         limit: usize,
     ) -> Result<Vec<Hit>, QueryError> {
+        if query.len() > MAX_QUERY_BYTES {
+            return Err(QueryError::TooLong { bytes: query.len() });
+        }
         let rule_count = self.rule_count();
         if rules.rule_count() != rule_count {
             return Err(QueryError::Stale {
@@ -935,6 +945,19 @@ mod tests {
         let index = SearchIndex::build(&rules);
         let hits = index.search(&rules, "chekout pgae blnak", 3).unwrap();
         assert_eq!(hits[0].rule, 2, "{hits:?}");
+    }
+
+    #[test]
+    fn queries_over_the_limit_are_refused_unsearched() {
+        let rules = rules();
+        let index = SearchIndex::build(&rules);
+        let long = "checkout page blank ".repeat(MAX_QUERY_BYTES / 20 + 1);
+        assert_eq!(
+            index.search(&rules, &long, 5),
+            Err(QueryError::TooLong { bytes: long.len() })
+        );
+        let at_limit = &long[..MAX_QUERY_BYTES];
+        assert_eq!(index.search(&rules, at_limit, 3).unwrap()[0].rule, 2);
     }
 
     #[test]

@@ -131,14 +131,14 @@ fn query_error(e: QueryError) -> ApiError {
         QueryError::Empty => ApiError::BadRequest(format!(
             "{e}; describe the symptom or paste the error message"
         )),
+        QueryError::TooLong { .. } => ApiError::BadRequest(e.to_string()),
         QueryError::Stale { .. } | QueryError::Unreadable { .. } => ApiError::Internal,
     }
 }
 
-/// The longest query searched. A search costs time with the query's length
-/// (a tenth of a second at this length on the corpus, seconds for a whole
-/// log); a pasted error is far shorter, and a log goes to diagnose.
-pub(super) const MAX_QUERY: usize = 8 << 10;
+/// The longest query searched, as the CLI's: a pasted error is far
+/// shorter, and a log goes to diagnose.
+pub(super) const MAX_QUERY: usize = crate::search::MAX_QUERY_BYTES;
 
 /// The search, as `triage search` runs it: the hits and the rules they
 /// index (the server's rules have their links filled already).

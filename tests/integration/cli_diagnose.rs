@@ -369,31 +369,26 @@ fn markdown_format() {
 }
 
 #[test]
-fn two_logs_are_one_stream_and_top_limits_diagnoses() {
+fn two_logs_are_diagnosed_one_by_one_and_named() {
     let rules = ingested_kb();
     let box_log = log("repo-auth-box.log");
     let json_log = log("json-escaped.log");
-    let box_lines = std::fs::read_to_string(&box_log).unwrap().lines().count() as u64;
+    let (_, alone) = diagnose_json(rules.path(), &[&json_log]);
     let (code, v) = diagnose_json(rules.path(), &[&box_log, &json_log]);
     assert_eq!(code, Some(0));
-    let ids: Vec<&str> = v["diagnoses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap())
-        .collect();
-    assert!(
-        ids.contains(&"migration-lock") && ids.contains(&"private-repo-auth"),
-        "{ids:?}"
+    let files = v["files"].as_array().expect("a files array");
+    let names: Vec<&str> = files.iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        [box_log.to_str().unwrap(), json_log.to_str().unwrap()]
     );
-    let lock = v["diagnoses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == "migration-lock")
-        .unwrap();
-    // Line numbers run on across the inputs.
-    assert_eq!(lock["evidence"][0]["line"], box_lines + 2);
+    assert_eq!(files[0]["diagnoses"][0]["id"], "private-repo-auth");
+    // Each log is its own run: the second's report is what it is alone,
+    // line numbers included, plus its name.
+    let mut second = files[1].clone();
+    second.as_object_mut().unwrap().remove("file");
+    assert_eq!(second, alone);
+    assert_eq!(files[1]["diagnoses"][0]["id"], "migration-lock");
 
     let o = diagnose(
         rules.path(),
@@ -401,8 +396,73 @@ fn two_logs_are_one_stream_and_top_limits_diagnoses() {
         &[&box_log, &json_log],
     );
     let v = json_of(&o);
-    assert_eq!(v["diagnoses"].as_array().unwrap().len(), 1, "{v:#}");
-    assert_eq!(best_id(&v), ids[0]);
+    for file in v["files"].as_array().unwrap() {
+        assert_eq!(file["diagnoses"].as_array().unwrap().len(), 1, "{v:#}");
+    }
+}
+
+#[test]
+fn several_logs_in_text_and_markdown_have_a_header_each() {
+    let rules = ingested_kb();
+    let box_log = log("repo-auth-box.log");
+    let json_log = log("json-escaped.log");
+    let alone = stdout_of(&diagnose(rules.path(), &[], &[&json_log]));
+    let text = stdout_of(&diagnose(rules.path(), &[], &[&box_log, &json_log]));
+    let second = format!("\n==> {} <==\n", json_log.display());
+    assert!(
+        text.starts_with(&format!("==> {} <==\nDiagnosis:", box_log.display())),
+        "{text}"
+    );
+    assert!(text.ends_with(&format!("{second}{alone}")), "{text}");
+    let md = stdout_of(&diagnose(
+        rules.path(),
+        &["--format", "markdown"],
+        &[&box_log, &json_log],
+    ));
+    assert!(
+        md.starts_with(&format!("## {}\n\n### Diagnosis:", box_log.display())),
+        "{md}"
+    );
+    assert!(
+        md.contains(&format!("\n## {}\n\n### Diagnosis:", json_log.display())),
+        "{md}"
+    );
+}
+
+#[test]
+fn several_logs_exit_0_when_any_is_diagnosed_and_name_the_unreadable() {
+    let rules = ingested_kb();
+    let missing = rules.path().join("missing.log");
+    let clean = rules.path().join("clean.log");
+    std::fs::write(&clean, "all good\n").unwrap();
+    let o = Test::new()
+        .args(["diagnose", "--format", "json", "--rules"])
+        .arg(rules.path())
+        .arg(&missing)
+        .arg(log("repo-auth-box.log"))
+        .stderr_contains(format!("cannot open log {}", missing.display()))
+        .run();
+    let v = json_of(&o);
+    assert!(v["files"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("missing.log"));
+    assert!(v["files"][0].get("diagnoses").is_none());
+    // Nothing diagnosed: 1, or 2 when a log could not be read.
+    Test::new()
+        .args(["diagnose", "--rules"])
+        .arg(rules.path())
+        .arg(&clean)
+        .arg(&clean)
+        .status(1)
+        .run();
+    Test::new()
+        .args(["diagnose", "--rules"])
+        .arg(rules.path())
+        .arg(&clean)
+        .arg(&missing)
+        .status(2)
+        .run();
 }
 
 #[test]

@@ -14,7 +14,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use triage::diagnose::{diagnose, diagnose_files, Diagnosis};
+use triage::diagnose::{diagnose, diagnose_file, Diagnosis};
 
 use crate::support::shared::{corpus_engine, shared};
 
@@ -174,10 +174,7 @@ fn the_answer_does_not_depend_on_how_the_log_was_delivered() {
         );
         encoder.write_all(&bytes).unwrap();
         encoder.finish().unwrap();
-        delivered.push((
-            "gzip",
-            answer(&diagnose_files(&engine, std::slice::from_ref(&gz), 5).unwrap()),
-        ));
+        delivered.push(("gzip", answer(&diagnose_file(&engine, &gz, 5).unwrap())));
         for (name, got) in delivered {
             // A successful run in a job that still exited 1: the job did
             // fail, but nothing says why, so nothing may be named.

@@ -24,6 +24,7 @@ mod bundled_rules;
 mod cli_broken_pipe;
 mod cli_diagnose;
 mod cli_errors;
+mod cli_hostile;
 mod cli_ingest;
 mod cli_links;
 mod cli_lint;

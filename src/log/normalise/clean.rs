@@ -80,6 +80,39 @@ pub(super) fn strip_visible_escapes(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether `c` is a control character a terminal does not print: all but
+/// the tab, and the carriage return and escape, which cleaning resolves
+/// before this.
+fn is_unprinted(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\r' | '\x1b')
+}
+
+/// The text as a terminal shows it: control characters (NUL, bell, form
+/// feed, DEL, the C1 range ...) take no room and are dropped, and a
+/// backspace moves back over the character before it, which what follows
+/// overwrites (`_\x08a`, the overstrike of formatted manual pages, is `a`).
+/// A NUL inside `ERR\0OR` showed as `ERROR` but did not match it.
+pub(super) fn strip_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unprinted) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown: Vec<char> = Vec::with_capacity(text.len());
+    let mut cursor: usize = 0;
+    for c in text.chars() {
+        if c == '\x08' {
+            cursor = cursor.saturating_sub(1);
+        } else if !is_unprinted(c) {
+            if cursor < shown.len() {
+                shown[cursor] = c;
+            } else {
+                shown.push(c);
+            }
+            cursor += 1;
+        }
+    }
+    Cow::Owned(shown.into_iter().collect())
+}
+
 /// Lines that cleaning changes.
 #[cfg(test)]
 pub(super) const EXAMPLES: &[&str] = &[
@@ -88,6 +121,10 @@ pub(super) const EXAMPLES: &[&str] = &[
     "\x1b[31mERROR:\x1b[0m disk full",
     "Downloading 10%\rDownloading 100%",
     "tab\there",
+    "ERR\0OR: disk full",
+    "ERR\x7fOR: disk full",
+    "bell\x07 and form feed\x0c",
+    "_\x08E_\x08R_\x08R_\x08O_\x08R: overstruck",
 ];
 
 #[cfg(test)]
@@ -134,5 +171,27 @@ mod tests {
         let line = &parse("?[0;31m[2018-06-21 05:05:06][ERROR]: Class a/b does not exist?[0m\n")[0];
         assert_eq!(line.text, "Class a/b does not exist");
         assert_eq!(line.level, Some(Level::Error));
+    }
+
+    #[test]
+    fn control_characters_are_read_as_a_terminal_shows_them() {
+        assert_eq!(texts("ERR\0OR: disk\0 full\n"), ["disk full"]);
+        assert_eq!(parse("ERR\0OR: disk full\n")[0].level, Some(Level::Error));
+        assert_eq!(
+            texts("bell\x07 and feed\x0c and del\x7f\n"),
+            ["bell and feed and del"]
+        );
+        assert_eq!(texts("\u{85}next line\u{9b}\n"), ["next line"]);
+        assert_eq!(
+            texts("_\x08F_\x08a_\x08t_\x08a_\x08l error: x\n"),
+            ["Fatal error: x"]
+        );
+        assert_eq!(texts("typo\x08\x08\x08\x08Fatal\n"), ["Fatal"]);
+        assert_eq!(texts("tab\tkept\n"), ["tab\tkept"]);
+        // Escaped in a JSON record, decoded, then removed.
+        assert_eq!(
+            texts("{\"log\":\"ERR\\u0000OR: disk full\\n\"}\n"),
+            ["disk full"]
+        );
     }
 }

@@ -15,22 +15,27 @@ mod clean;
 mod escaped;
 mod runner;
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::BufRead;
 use std::path::Path;
 
 use super::prefilter::{Literal, When};
 use super::prefix;
-use super::reader::{display_path, PhysicalLines};
+use super::reader::{display_path, PhysicalLines, MAX_LINE_BYTES};
 use super::{Level, LogError, LogLine};
 use boxes::{BoxAssembler, Piece};
-use clean::{clean_physical, strip_visible_escapes};
+use clean::{clean_physical, strip_controls, strip_visible_escapes};
 use escaped::{json_record, split_escaped};
 use runner::{is_runner_bookkeeping, StepHeader};
 
 /// Longest text kept for one logical line; the rest is cut at a character
-/// boundary. Joined boxes and split pieces obey it too.
+/// boundary and marked with [`CUT_MARK`]. Joined boxes and split pieces
+/// obey it too.
 pub(crate) const MAX_TEXT_BYTES: usize = 16 * 1024;
+
+/// What ends a line cut short, as reports mark the lines they shorten.
+pub(crate) const CUT_MARK: char = '…';
 
 /// What the normaliser reacts to, for `log::prefilter` (its prefixes
 /// aside: `log::prefix` exports those).
@@ -90,12 +95,24 @@ impl<R: BufRead> Lines<R> {
 pub(crate) struct Normaliser {
     boxes: BoxAssembler,
     step_header: StepHeader,
+    /// The physical line last pushed.
+    last_number: usize,
+    /// That line is plain text longer than a piece: its first piece made
+    /// the one logical line, cut and marked, and the rest is passed over.
+    /// (A JSON-escaped log on one line is read to its end instead.)
+    passing_over: bool,
 }
 
 impl Normaliser {
     /// Normalises physical line `number` (without its `\n`), appending the
     /// logical lines it completes to `out`.
     pub(crate) fn push(&mut self, number: usize, bytes: &[u8], out: &mut VecDeque<LogLine>) {
+        // The pieces of an over-long line share its number.
+        if number == self.last_number && self.passing_over {
+            return;
+        }
+        self.last_number = number;
+        self.passing_over = false;
         if is_runner_bookkeeping(bytes) {
             self.push_blank(number, out);
             return;
@@ -118,13 +135,17 @@ impl Normaliser {
                         self.push_piece(number, &piece, out);
                     }
                 }
-                None => self.push_piece(number, text, out),
+                None => {
+                    self.passing_over = records.is_none() && bytes.len() >= MAX_LINE_BYTES;
+                    self.push_piece(number, text, out);
+                }
             }
         }
     }
 
     fn push_piece(&mut self, number: usize, text: &str, out: &mut VecDeque<LogLine>) {
         let text = strip_visible_escapes(text);
+        let text = strip_controls(&text);
         let prefix = prefix::parse(&text);
         if self.step_header.blanks(prefix.annotation, prefix.rest) {
             self.push_blank(number, out);
@@ -235,15 +256,15 @@ impl<R: BufRead> Iterator for Lines<R> {
     }
 }
 
-fn truncate(text: &str) -> &str {
+fn truncate(text: &str) -> Cow<'_, str> {
     if text.len() <= MAX_TEXT_BYTES {
-        return text;
+        return Cow::Borrowed(text);
     }
-    let mut end = MAX_TEXT_BYTES;
+    let mut end = MAX_TEXT_BYTES - CUT_MARK.len_utf8();
     while !text.is_char_boundary(end) {
         end -= 1;
     }
-    &text[..end]
+    Cow::Owned(format!("{}{CUT_MARK}", &text[..end]))
 }
 
 /// Drops monolog's empty context and extra (`... [] []`).
@@ -262,7 +283,8 @@ fn make_line(
     structured: Option<Level>,
     code: Option<String>,
 ) -> LogLine {
-    let text = strip_empty_context(truncate(raw.trim()));
+    let truncated = truncate(raw.trim());
+    let text = strip_empty_context(&truncated);
     let level = structured
         .or_else(|| prefix::content_level(text))
         .or(platform);
@@ -363,6 +385,64 @@ mod tests {
     fn very_long_lines_are_bounded() {
         let long = "x".repeat(MAX_TEXT_BYTES * 3);
         let got = parse(&long);
-        assert!(got.iter().all(|l| l.text.len() <= MAX_TEXT_BYTES));
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].text.len(), MAX_TEXT_BYTES);
+        assert!(got[0].text.ends_with(CUT_MARK));
+    }
+
+    #[test]
+    fn a_line_longer_than_a_piece_is_one_line_cut_and_numbered() {
+        let mut log = b"first\nERROR: ".to_vec();
+        log.extend(std::iter::repeat_n(b'x', MAX_LINE_BYTES * 5 + 7));
+        log.extend(b"\nafter\n");
+        let got: Vec<LogLine> = lines(&log[..]).map(|l| l.unwrap()).collect();
+        let shown: Vec<(usize, usize, bool)> = got
+            .iter()
+            .map(|l| (l.number, l.text.len(), l.text.ends_with(CUT_MARK)))
+            .collect();
+        assert_eq!(
+            shown,
+            [(1, 5, false), (2, MAX_TEXT_BYTES, true), (3, 5, false)]
+        );
+        assert_eq!(got[1].level, Some(Level::Error));
+    }
+
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Whatever the bytes: logical lines come in order of their
+        /// physical lines, none longer than the bound, none holding a
+        /// control character a terminal would not show.
+        #[test]
+        fn any_bytes_normalise_to_bounded_printable_lines(
+            lines_in in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..60),
+                    proptest::sample::select(vec![
+                        &b"ERROR: boom"[..], b"\x1b[31mERROR\x1b[0m: red", b"ERR\0OR: nul",
+                        b"  [RuntimeException]  ", b"  Could not scan  ", b"In Foo.php line 12:",
+                        b"{\"log\":\"x\\n\"}", b"a\\nb\\nERROR: c", b"Downloading 10%\rdone",
+                        b"_\x08E_\x08R", b"\xff\xfe bad", b"",
+                    ]).prop_map(<[u8]>::to_vec),
+                ],
+                0..40,
+            ),
+        ) {
+            let input = lines_in.join(&b"\n"[..]);
+            let physical = input.split(|&b| b == b'\n').count();
+            let mut last = 0;
+            for line in lines(&input[..]) {
+                let line = line.unwrap();
+                proptest::prop_assert!(line.number >= last && line.number <= physical.max(1));
+                last = line.number;
+                proptest::prop_assert!(line.text.len() <= MAX_TEXT_BYTES);
+                proptest::prop_assert!(
+                    !line.text.chars().any(|c| c.is_control() && c != '\t' && c != '\r'),
+                    "{:?}", line.text
+                );
+            }
+        }
     }
 }

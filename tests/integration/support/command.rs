@@ -38,6 +38,38 @@ impl Test {
         }
     }
 
+    /// `triage` run without the power to ignore file permissions, so that
+    /// an unreadable directory or a read-only one is that even when the
+    /// tests run as root (as CI does): root's `CAP_DAC_OVERRIDE` and
+    /// `CAP_DAC_READ_SEARCH` are dropped with `setpriv`. `None` for root on
+    /// a machine without `setpriv`.
+    pub fn unprivileged() -> Option<Self> {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let root = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|ids| ids.split_whitespace().nth(1))
+            .is_some_and(|effective| effective == "0");
+        if !root {
+            return Some(Self::new());
+        }
+        let setpriv = ["/usr/bin/setpriv", "/bin/setpriv"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())?;
+        let mut test = Self::new();
+        let mut cmd = Command::new(setpriv);
+        cmd.args([
+            "--bounding-set=-dac_override,-dac_read_search",
+            "--inh-caps=-dac_override,-dac_read_search",
+            env!("CARGO_BIN_EXE_triage"),
+        ])
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR")
+        .env_remove("CLICOLOR_FORCE");
+        test.cmd = cmd;
+        Some(test)
+    }
+
     pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
         self.cmd.arg(arg);
         self
