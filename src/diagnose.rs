@@ -181,6 +181,12 @@ impl<'e> Pass<'e> {
 
     fn finish(self, top: usize) -> Diagnosis {
         let engine = self.engine;
+        self.analyse().into_diagnosis(engine, top)
+    }
+
+    /// The failure and every candidate, ranked and calibrated.
+    fn analyse(self) -> Analysis {
+        let engine = self.engine;
         let failure = self.finder.finish();
         // Signatures are matched on the failure only: its region and its
         // error lines (both bounded). Evidence elsewhere in a long log is
@@ -198,6 +204,11 @@ impl<'e> Pass<'e> {
                 engine.matcher.scan(&mut scan, l.number, &l.text);
             }
         }
+        // A tail is compared with the articles, but nothing failed in it
+        // that could be diagnosed.
+        let diagnosable = failure
+            .as_ref()
+            .is_some_and(|f| f.kind != log::FailureKind::Tail);
         let region = failure.as_ref().map(|f| FailureRegion {
             error_lines: f
                 .error_lines
@@ -236,10 +247,87 @@ impl<'e> Pass<'e> {
         crate::matcher::calibrate(
             &mut candidates,
             |r| engine.index.edition_group(r),
-            region.is_some(),
+            diagnosable,
         );
-        assemble(engine, candidates, region, meanings, self.offset, top)
+        Analysis {
+            kind: failure.as_ref().map(|f| f.kind),
+            region: region.filter(|_| diagnosable),
+            candidates,
+            meanings,
+            lines: self.offset,
+        }
     }
+}
+
+/// What a pass found, before it is cut to what a report shows.
+struct Analysis {
+    kind: Option<log::FailureKind>,
+    region: Option<FailureRegion>,
+    candidates: Vec<Candidate>,
+    meanings: Vec<Reading>,
+    lines: usize,
+}
+
+impl Analysis {
+    fn into_diagnosis(self, engine: &Engine, top: usize) -> Diagnosis {
+        assemble(
+            engine,
+            self.candidates,
+            self.region,
+            self.meanings,
+            self.lines,
+            top,
+        )
+    }
+}
+
+/// A diagnosis with what led to it, for `triage eval` to explain its
+/// misses and to fit the confidence model on.
+#[derive(Debug)]
+pub struct Traced {
+    pub diagnosis: Diagnosis,
+    /// How the failure was found; `None` when none was.
+    pub failure: Option<log::FailureKind>,
+    /// Every candidate, best first, one per article (its best edition).
+    pub candidates: Vec<TracedCandidate>,
+}
+
+#[derive(Debug)]
+pub struct TracedCandidate {
+    /// The rule's id and its other editions' ids.
+    pub ids: Vec<String>,
+    pub candidate: Candidate,
+}
+
+/// [`diagnose`], keeping every candidate and how the failure was found.
+pub fn diagnose_traced<R: BufRead>(
+    engine: &Engine,
+    reader: R,
+    top: usize,
+) -> Result<Traced, LogError> {
+    let mut pass = Pass::new(engine);
+    pass.feed(reader, Path::new("-"))?;
+    let analysis = pass.analyse();
+    let failure = analysis.kind;
+    let mut seen = std::collections::HashSet::new();
+    let candidates = analysis
+        .candidates
+        .iter()
+        .filter(|c| seen.insert(engine.index.edition_group(c.rule)))
+        .map(|c| TracedCandidate {
+            ids: std::iter::once(c.rule)
+                .chain(engine.index.other_editions(c.rule))
+                .map(|r| engine.rules[r].id.clone())
+                .collect(),
+            candidate: c.clone(),
+        })
+        .collect();
+    let diagnosis = analysis.into_diagnosis(engine, top);
+    Ok(Traced {
+        diagnosis,
+        failure,
+        candidates,
+    })
 }
 
 /// Similarity of the failure to each rule's words, from the search index,

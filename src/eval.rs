@@ -52,6 +52,84 @@ pub struct Miss {
     pub expected: Vec<String>,
     /// What was ranked, best first, with confidence.
     pub predicted: Vec<String>,
+    /// The stage that lost the right article (labelled cases only).
+    pub lost: Option<Lost>,
+}
+
+/// Where a labelled log's right article was lost.
+#[derive(Debug, Clone, Serialize)]
+pub enum Lost {
+    /// No failure was found in the log, so nothing was compared.
+    NoFailure,
+    /// The failure was found; the right article had no evidence at all.
+    NotACandidate,
+    /// Ranked, behind another article.
+    Outranked {
+        /// The right article's rank among the candidates (1 is first).
+        rank: usize,
+        by: String,
+        /// What the winner had.
+        evidence: String,
+        /// What the right article had.
+        right_evidence: String,
+    },
+}
+
+impl std::fmt::Display for Lost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Lost::NoFailure => write!(f, "failure not found"),
+            Lost::NotACandidate => write!(f, "right article not among the candidates"),
+            Lost::Outranked {
+                rank,
+                by,
+                evidence,
+                right_evidence,
+            } => write!(
+                f,
+                "ranked {rank}, outranked by {by} ({evidence}; right article: {right_evidence})"
+            ),
+        }
+    }
+}
+
+/// A candidate's evidence in words: what its score is made of.
+pub fn evidence_words(c: &crate::matcher::Candidate) -> String {
+    let mut parts = Vec::new();
+    if c.quote > 0.0 {
+        let lines: Vec<String> = c.evidence.iter().map(|e| e.line.to_string()).collect();
+        parts.push(format!(
+            "quote {:.2}, best line {:.2}, on line {}",
+            c.quote,
+            c.strongest,
+            lines.join(", ")
+        ));
+    }
+    if c.code > 0.0 {
+        parts.push(format!("error code {:.2}", c.code));
+    }
+    if c.similarity > 0.0 {
+        parts.push(format!("similar words {:.2}", c.similarity));
+    }
+    if parts.is_empty() {
+        "no evidence".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// How often the first diagnosis at one confidence level was right.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Band {
+    pub right: usize,
+    /// Wrong article, or any diagnosis of an unlabelled or control log.
+    pub wrong: usize,
+}
+
+impl Band {
+    pub fn reliability(&self) -> f64 {
+        share(self.right, self.right + self.wrong)
+    }
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -72,6 +150,10 @@ pub struct CaseReport {
     pub misses: Vec<Miss>,
     /// Unlabelled cases that were confidently diagnosed anyway.
     pub false_alarms: Vec<Miss>,
+    /// Labelled cases with nothing ranked at all.
+    pub empty: usize,
+    pub high: Band,
+    pub medium: Band,
 }
 
 pub enum Report {
@@ -142,27 +224,42 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
     let mut report = CaseReport::default();
     for case in cases {
         let reader = crate::log::open(&base.join(&case.log))?;
-        let d = diagnose::diagnose(engine, reader, 3)?;
+        let traced = diagnose::diagnose_traced(engine, reader, 3)?;
+        let d = &traced.diagnosis;
         // Each finding stands for its article, in whichever edition the
         // label names: the editions are one answer.
         let ranked: Vec<&Finding> = d.diagnoses.iter().chain(&d.related).collect();
-        let right = |f: &Finding| {
-            std::iter::once(&f.id)
-                .chain(&f.also)
+        let is_right = |ids: &[&String]| {
+            ids.iter()
                 .any(|id| case.expect.iter().any(|e| meets(id, e)))
         };
+        let right =
+            |f: &Finding| is_right(&std::iter::once(&f.id).chain(&f.also).collect::<Vec<_>>());
         let predicted: Vec<String> = d
             .diagnoses
             .iter()
             .map(|f| format!("{} ({:?})", f.id, f.confidence).to_lowercase())
             .chain(d.related.iter().map(|f| format!("{} (related)", f.id)))
             .collect();
-        let miss = Miss {
+        let mut miss = Miss {
             id: case.id.clone(),
             expected: case.expect.clone(),
             predicted,
+            lost: None,
         };
-        if case.expect.is_empty() || case.theme == "control" {
+        let labelled = !(case.expect.is_empty() || case.theme == "control");
+        if let Some(first) = d.diagnoses.first() {
+            let band = match first.confidence {
+                crate::matcher::Confidence::High => &mut report.high,
+                _ => &mut report.medium,
+            };
+            if labelled && right(first) {
+                band.right += 1;
+            } else {
+                band.wrong += 1;
+            }
+        }
+        if !labelled {
             report.unlabelled += 1;
             if d.diagnoses.is_empty() {
                 report.abstained += 1;
@@ -172,6 +269,9 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
             continue;
         }
         report.labelled += 1;
+        if ranked.is_empty() {
+            report.empty += 1;
+        }
         let hit1 = ranked.first().is_some_and(|f| right(f));
         let hit3 = ranked.iter().take(3).any(|f| right(f));
         match d.diagnoses.first() {
@@ -186,10 +286,30 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
             report.top3 += 1;
         }
         if !hit1 {
+            miss.lost = Some(lost(&traced, &|ids: &[String]| {
+                is_right(&ids.iter().collect::<Vec<_>>())
+            }));
             report.misses.push(miss);
         }
     }
     Ok(report)
+}
+
+/// The stage that lost a labelled log's right article.
+fn lost(traced: &diagnose::Traced, right: &dyn Fn(&[String]) -> bool) -> Lost {
+    if traced.failure.is_none() {
+        return Lost::NoFailure;
+    }
+    let Some(at) = traced.candidates.iter().position(|c| right(&c.ids)) else {
+        return Lost::NotACandidate;
+    };
+    let winner = &traced.candidates[0];
+    Lost::Outranked {
+        rank: at + 1,
+        by: winner.ids[0].clone(),
+        evidence: evidence_words(&winner.candidate),
+        right_evidence: evidence_words(&traced.candidates[at].candidate),
+    }
 }
 
 #[cfg(test)]

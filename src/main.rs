@@ -361,6 +361,9 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
         Report::Cases(r) => {
             for m in &r.misses {
                 print_miss(&m.id, &m.expected, &m.predicted)?;
+                if let Some(lost) = &m.lost {
+                    outln!("  lost: {lost}")?;
+                }
             }
             for m in &r.false_alarms {
                 outln!("false alarm {}: diagnosed {}", m.id, m.predicted.join(", "))?;
@@ -373,6 +376,16 @@ fn eval(engine: &triage::diagnose::Engine, file: &Path, t: &Thresholds) -> Resul
             outln!(
                 "labelled cases: {}  top-1: {} ({})  top-3: {} ({})  diagnosed: {} right, {} wrong\nunlabelled/control cases: {}  no diagnosis: {} ({})",
                 r.labelled, pct(top1), r.top1, pct(top3), r.top3, r.diagnosed_right, r.diagnosed_wrong, r.unlabelled, pct(abstain), r.abstained
+            )?;
+            outln!(
+                "empty answers: {}  high confidence: {} of {} right ({})  medium: {} of {} right ({})",
+                r.empty,
+                r.high.right,
+                r.high.right + r.high.wrong,
+                pct(r.high.reliability()),
+                r.medium.right,
+                r.medium.right + r.medium.wrong,
+                pct(r.medium.reliability()),
             )?;
             below("top-1", top1, t.top1, &mut failed);
             below("top-3", top3, t.top3, &mut failed);

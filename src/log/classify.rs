@@ -191,14 +191,6 @@ pub(super) fn is_advice(text: &str) -> bool {
     ADVICE.is_match(text)
 }
 
-pub(super) fn reads_like_problem(line: &LogLine, signal: Signal) -> bool {
-    match signal {
-        Signal::Strong | Signal::Trace | Signal::Weak | Signal::Tolerated | Signal::Detail => true,
-        Signal::Success => false,
-        Signal::Ordinary => ADVICE.is_match(&line.text),
-    }
-}
-
 pub(super) fn is_first_frame(text: &str) -> bool {
     let text = text.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
     text.starts_with("#0 ")

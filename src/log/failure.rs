@@ -18,9 +18,11 @@
 //! - warnings never make a failure on their own, nor do zero counts
 //!   (`0 errors`), nor info/notice/debug lines;
 //! - the last cluster wins: a later failure outweighs an earlier one;
-//! - an input of at most three lines with no success in it, one of which
-//!   reads like a problem or an instruction ("please ...", "must", "or
-//!   later"), is taken as the error the user pasted.
+//! - where no failure is recognised, an input of a few lines with no
+//!   success in it is the failure (a person pasted it because it failed),
+//!   and the last lines of a longer one that does not end in success are
+//!   kept as its tail, to be compared with the articles but never to
+//!   diagnose from.
 
 use std::collections::VecDeque;
 
@@ -28,7 +30,7 @@ use serde::Serialize;
 
 use super::classify::{
     classify, is_advice, is_bare_exit, is_command_echo, is_first_frame, is_retry, may_match,
-    opens_detail, reads_like_problem, Signal,
+    opens_detail, Signal,
 };
 use super::normalise::quiet_line;
 use super::{Level, LogLine};
@@ -47,8 +49,23 @@ const MAX_DETAIL: usize = 20;
 /// Caps on what a failure holds; the latest lines are kept.
 const MAX_REGION: usize = 300;
 const MAX_ERROR_LINES: usize = 200;
-/// An input this short with no success in it is the error itself.
-const SHORT_INPUT: usize = 3;
+/// An input of at most this many non-blank lines with no failure
+/// recognised and no success in it is the failure itself. Every line of it
+/// is in the context window.
+const PASTE_LINES: usize = CONTEXT_BEFORE;
+
+/// How the failure was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FailureKind {
+    /// Failure lines recognised in the log.
+    Recognised,
+    /// A short input with none recognised: the input is the failure.
+    Pasted,
+    /// A longer input with none recognised and no success at its end: its
+    /// last lines, which may be near the failure or may not.
+    Tail,
+}
 
 /// The failure found in a log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,6 +79,7 @@ pub struct Failure {
     pub error_lines: Vec<LogLine>,
     /// Number of the last input line seen (the log's length in lines).
     pub total_lines: usize,
+    pub kind: FailureKind,
 }
 
 /// Streams logical lines in and decides whether, and where, the run failed.
@@ -76,10 +94,6 @@ pub struct FailureFinder {
     shadowed: Option<Cluster>,
     detail_left: usize,
     non_blank: usize,
-    saw_success: bool,
-    /// Some line so far reads like a problem or advice: what makes a very
-    /// short input the error itself.
-    saw_problem_wording: bool,
     last_number: usize,
 }
 
@@ -181,6 +195,7 @@ impl Cluster {
             lines: self.region.into_iter().map(Held::into_line).collect(),
             error_lines,
             total_lines,
+            kind: FailureKind::Recognised,
         }
     }
 }
@@ -248,9 +263,6 @@ impl FailureFinder {
         self.non_blank += 1;
         let may_match = may_match(&line.text);
         let mut signal = classify(line, may_match);
-        if self.non_blank <= SHORT_INPUT && !self.saw_problem_wording {
-            self.saw_problem_wording = reads_like_problem(line, signal);
-        }
         // A line with a level of its own is the log's next record, not more
         // of the message under the header (`... failed: In X.php line 170:`,
         // its indented message, then `NOTICE: Maintenance mode is enabled.`).
@@ -369,7 +381,6 @@ impl FailureFinder {
 
     fn ordinary(&mut self, line: &LogLine, signal: Signal, may_match: bool) {
         let success = signal == Signal::Success;
-        self.saw_success |= success;
         if let Some(cluster) = self.current.as_mut() {
             cluster.since_failure += 1;
             if cluster.since_failure <= CONTEXT_AFTER {
@@ -390,10 +401,11 @@ impl FailureFinder {
     /// and [`Self::push_quiet_blank`]): one that reads as an ordinary line,
     /// with no trigger word, no error level and no stack-frame shape. That
     /// holds unless detail lines are expected (they turn ordinary lines into
-    /// failure lines) or the input is still short enough to be judged by its
-    /// wording.
+    /// failure lines) or the input is still short enough to be a paste,
+    /// whose lines must be counted exactly (skipped lines are counted
+    /// loosely).
     pub(crate) fn takes_quiet(&self) -> bool {
-        self.detail_left == 0 && self.non_blank > SHORT_INPUT
+        self.detail_left == 0 && self.non_blank > PASTE_LINES
     }
 
     /// Whether quiet lines change nothing now but counters and the context
@@ -469,24 +481,30 @@ impl FailureFinder {
             if !cluster.survived() {
                 return Some(cluster.into_failure(self.last_number));
             }
+        }
+        // No failure recognised: the last lines, unless they report success.
+        let lines: Vec<LogLine> = self
+            .recent
+            .into_iter()
+            .map(|(held, _)| held.into_line())
+            .collect();
+        let success = lines
+            .iter()
+            .any(|l| classify(l, may_match(&l.text)) == Signal::Success);
+        if lines.is_empty() || success {
             return None;
         }
-        if (1..=SHORT_INPUT).contains(&self.non_blank)
-            && !self.saw_success
-            && self.saw_problem_wording
-        {
-            let lines: Vec<LogLine> = self
-                .recent
-                .into_iter()
-                .map(|(held, _)| held.into_line())
-                .collect();
-            return Some(Failure {
-                error_lines: lines.clone(),
-                lines,
-                total_lines: self.last_number,
-            });
-        }
-        None
+        let kind = if self.non_blank <= PASTE_LINES {
+            FailureKind::Pasted
+        } else {
+            FailureKind::Tail
+        };
+        Some(Failure {
+            error_lines: lines.clone(),
+            lines,
+            total_lines: self.last_number,
+            kind,
+        })
     }
 }
 
@@ -500,6 +518,11 @@ mod tests {
             finder.push(&line.unwrap());
         }
         finder.finish()
+    }
+
+    /// A failure recognised as one, not a paste or a tail.
+    fn recognised(input: &str) -> Option<Failure> {
+        find(input).filter(|f| f.kind == FailureKind::Recognised)
     }
 
     fn error_strs(failure: &Failure) -> Vec<&str> {
@@ -663,7 +686,7 @@ Cache cleared successfully.
     #[test]
     fn weak_signal_counts_only_at_the_end() {
         let survived = "Profile not found, using defaults\nstep 1\nstep 2\nstep 3\nstep 4\n";
-        assert_eq!(find(survived), None);
+        assert_eq!(recognised(survived), None);
         let fatal = "step 1\nstep 2\nstep 3\nstep 4\nInstall of foo/bar failed\n";
         assert_eq!(error_texts(fatal), ["Install of foo/bar failed"]);
     }
@@ -713,7 +736,7 @@ Cache cleared successfully.
     #[test]
     fn zero_exit_and_warnings_are_not_failures() {
         let log = "build_1 exited with code 0\nWarning: something odd happened\nnpm WARN deprecated a@1\nstep\nstep\nstep\nstep\n";
-        assert_eq!(find(log), None);
+        assert_eq!(recognised(log), None);
         assert!(find("a\nb\nc\nd\nsearch_1 exited with code 78\n").is_some());
     }
 
@@ -736,7 +759,7 @@ Cache cleared successfully.
     #[test]
     fn tolerated_problems_near_the_end_are_not_failures() {
         let log = "build\nbuild\nbuild\nbuild\nOptional cache warmup failed, continuing\nCould not remove /tmp/x, ignoring\n";
-        assert_eq!(find(log), None);
+        assert_eq!(recognised(log), None);
     }
 
     #[test]
@@ -764,12 +787,44 @@ Cache cleared successfully.
         let got =
             find("Version 7.0.2 or later is required. Please read the requirements.\n").unwrap();
         assert_eq!(got.error_lines.len(), 1);
-        let got = find("Your token contains invalid characters\n").unwrap();
-        assert_eq!(got.error_lines.len(), 1);
+        assert_eq!(got.kind, FailureKind::Pasted);
+        // No trigger word: pasted, it is still the failure.
+        let got = find("Widget::pipeline(): Already in pipeline mode\n").unwrap();
+        assert_eq!(
+            error_strs(&got),
+            ["Widget::pipeline(): Already in pipeline mode"]
+        );
+        assert_eq!(got.kind, FailureKind::Pasted);
         assert_eq!(find("Cache cleared successfully.\n"), None);
-        // A short tail of progress output is not an error.
-        assert_eq!(find("Module 'Shop_Catalog':\n[Progress: 20 / 438]\n"), None);
+        assert_eq!(
+            find("Cloning into 'x'...\nResolving deltas: 100% (4/4), done.\n"),
+            None
+        );
         assert_eq!(find(""), None);
+        assert_eq!(find("\n\n"), None);
+    }
+
+    #[test]
+    fn a_long_log_with_no_failure_recognised_keeps_its_tail() {
+        let mut log: String = (1..=40).map(|n| format!("widget step {n}\n")).collect();
+        log.push_str("gadget stopped halfway\n");
+        let got = find(&log).unwrap();
+        assert_eq!(got.kind, FailureKind::Tail);
+        assert_eq!(got.error_lines.len(), CONTEXT_BEFORE);
+        assert_eq!(
+            got.error_lines.last().unwrap().text,
+            "gadget stopped halfway"
+        );
+        assert_eq!(got.total_lines, 41);
+        // One that ends in success succeeded.
+        log.push_str("Deployment completed successfully.\n");
+        assert_eq!(find(&log), None);
+    }
+
+    #[test]
+    fn a_recognised_failure_is_said_so() {
+        let got = find("a\nb\nERROR: widget failed\n").unwrap();
+        assert_eq!(got.kind, FailureKind::Recognised);
     }
 
     #[test]

@@ -48,7 +48,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use classify::reads_as_success;
-pub use failure::{Failure, FailureFinder};
+pub use failure::{Failure, FailureFinder, FailureKind};
 pub use meaning::{Meanings, Reading};
 pub use normalise::{lines, Lines};
 pub use prefix::without_php_tag;

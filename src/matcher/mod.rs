@@ -45,6 +45,13 @@ pub struct Candidate {
     pub strongest: f64,
     /// Error-code evidence.
     pub code: f64,
+    /// The quoted-text evidence: the best signatures' score, capped and
+    /// scaled by the subject's overlap.
+    pub quote: f64,
+    /// The similarity of the failure's words (and meanings) to the rule's.
+    pub similarity: f64,
+    /// The score's lead over the strongest rival (set by [`calibrate`]).
+    pub lead: f64,
     pub evidence: Vec<EvidenceLine>,
 }
 
@@ -374,9 +381,8 @@ impl Matcher {
             // Capped: past one strong block, more signature text should
             // not drown the words around the error, which are what tell
             // apart articles quoting the same message.
-            let score = s.min(weights::SIGNATURE_CAP) * about
-                + code_scores[r]
-                + weights::SIMILARITY * sim[r];
+            let quote = s.min(weights::SIGNATURE_CAP) * about;
+            let score = quote + code_scores[r] + weights::SIMILARITY * sim[r];
             if evidence[r].is_empty() {
                 // Similarity alone: show the failure lines it was judged on.
                 for l in region.error_lines.iter().rev().take(3).rev() {
@@ -389,6 +395,9 @@ impl Matcher {
                 confidence: Confidence::Low,
                 strongest: best_full[r],
                 code: code_scores[r],
+                quote,
+                similarity: sim[r],
+                lead: 0.0,
                 evidence: std::mem::take(&mut evidence[r]),
             });
         }
@@ -464,6 +473,7 @@ pub fn calibrate(candidates: &mut [Candidate], group: impl Fn(usize) -> usize, f
             .fold(0.0, f64::max);
         let c = &mut candidates[i];
         let margin = c.score - rival;
+        c.lead = margin;
         c.confidence = if margin < MEDIUM_MARGIN {
             Confidence::Low
         } else if c.strongest >= HIGH_LINE && margin >= HIGH_MARGIN {

@@ -84,7 +84,7 @@ pub fn text(d: &Diagnosis) -> String {
                 }
             }
         }
-        None if d.failure.is_empty() => {
+        None if d.failure.is_empty() && d.related.is_empty() => {
             out.push_str(&format!(
                 "{}\n",
                 styled(
@@ -94,6 +94,12 @@ pub fn text(d: &Diagnosis) -> String {
                         line_count(d.lines)
                     )
                 )
+            ));
+        }
+        None if d.failure.is_empty() => {
+            out.push_str(&format!(
+                "{}\n",
+                styled(MATCH, &no_failure_recognised(d.lines))
             ));
         }
         None => {
@@ -259,10 +265,16 @@ pub fn markdown(d: &Diagnosis) -> String {
                 ));
             }
         }
-        None if d.failure.is_empty() => {
+        None if d.failure.is_empty() && d.related.is_empty() => {
             out.push_str(&format!(
                 "### No failure found\n\n{} read; nothing to diagnose.\n",
                 line_count(d.lines)
+            ));
+        }
+        None if d.failure.is_empty() => {
+            out.push_str(&format!(
+                "### No failure recognised\n\n{}\n",
+                no_failure_recognised(d.lines)
             ));
         }
         None => {
@@ -288,4 +300,13 @@ pub fn markdown(d: &Diagnosis) -> String {
         }
     }
     out
+}
+
+/// The headline of a log in which no failure was recognised but whose last
+/// lines were compared with the articles (the related ones follow).
+pub fn no_failure_recognised(lines: usize) -> String {
+    format!(
+        "No failure recognised in {}; compared by its last lines, these articles may be related.",
+        line_count(lines)
+    )
 }

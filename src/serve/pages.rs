@@ -602,8 +602,11 @@ fn diagnosis_view(loaded: &Loaded, d: &Diagnosis) -> Markup {
                     }
                 }
             }
-            None if d.failure.is_empty() => {
+            None if d.failure.is_empty() && d.related.is_empty() => {
                 h2.none { "No failure found in " (lines(d.lines)) ": nothing to diagnose." }
+            }
+            None if d.failure.is_empty() => {
+                h2.none { (crate::report::diagnosis::no_failure_recognised(d.lines)) }
             }
             None => {
                 h2.none { "No known issue matched this failure." }

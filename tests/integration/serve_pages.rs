@@ -309,7 +309,7 @@ fn the_diagnose_page_shows_what_triage_diagnose_prints() {
     let (json, _) = cli_diagnosis(&example("successful-deploy.log"));
     assert!(
         diagnosis_of(&ok).contains(&format!(
-            "No failure found in {} lines: nothing to diagnose.",
+            "No failure recognised in {} lines; compared by its last lines",
             json["lines"]
         )),
         "{ok}"
