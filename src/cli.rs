@@ -94,8 +94,10 @@ pub enum Command {
     },
     /// Measure accuracy on a labelled case file (logs) or query file.
     Eval {
-        /// A TOML file of labelled logs (`[[case]]`) or queries (`[[query]]`).
-        file: PathBuf,
+        /// TOML files of labelled logs (`[[case]]`) or queries (`[[query]]`),
+        /// each reported on its own.
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
         /// Rules directory (default: the rules built into triage).
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
@@ -111,6 +113,15 @@ pub enum Command {
         /// Fail when mean reciprocal rank (queries) is below this.
         #[arg(long)]
         min_mrr: Option<f64>,
+        /// Refit the confidence model on the labelled logs of the FILES and
+        /// write it to OUT (`-`: standard output), e.g.
+        /// `knowledge/confidence.toml`.
+        #[arg(long, value_name = "OUT")]
+        calibrate: Option<PathBuf>,
+        /// Judge confidence with this model instead of the built-in one
+        /// (to check a refitted model on a set it was not fitted on).
+        #[arg(long, value_name = "MODEL")]
+        confidence_model: Option<PathBuf>,
     },
     /// Run every rule's examples through the matcher.
     Test {

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use crate::log::{self, FailureFinder, LogError, Meanings, Reading};
 use crate::matcher::{
-    Candidate, Confidence, ErrorCode, EvidenceLine, FailureRegion, Matcher, Scan,
+    Candidate, Confidence, ConfidenceModel, ErrorCode, EvidenceLine, FailureRegion, Input, Matcher,
+    Scan,
 };
 use crate::rulebook::rule::Rule;
 use crate::search::{RuleSimilarity, SearchIndex};
@@ -35,6 +36,8 @@ pub struct Engine {
     pub index: SearchIndex,
     /// What terse failure lines mean.
     pub meanings: Meanings,
+    /// How sure a diagnosis is, from its evidence.
+    pub confidence: ConfidenceModel,
 }
 
 impl Engine {
@@ -63,7 +66,14 @@ impl Engine {
             matcher,
             index: k.index,
             meanings,
+            confidence: ConfidenceModel::bundled(),
         })
+    }
+
+    /// The same engine with another confidence model (one refitted by
+    /// `triage eval --calibrate`, to check it).
+    pub fn with_confidence(self, confidence: ConfidenceModel) -> Engine {
+        Engine { confidence, ..self }
     }
 }
 
@@ -110,6 +120,8 @@ pub struct Finding {
     pub source: String,
     pub link: String,
     pub confidence: Confidence,
+    /// The confidence model's probability that this is the right article.
+    pub probability: f64,
     pub score: f64,
     pub evidence: Vec<EvidenceLine>,
     pub cause: String,
@@ -244,10 +256,22 @@ impl<'e> Pass<'e> {
         let mut candidates = engine
             .matcher
             .rank(&scan, region.as_ref(), &codes, &similarity);
+        if let Some(f) = failure.as_ref().filter(|_| !candidates.is_empty()) {
+            let cosines = engine.index.cosines(&failure_meaning(f));
+            for c in &mut candidates {
+                c.semantic = cosines.get(c.rule).copied().unwrap_or(0.0);
+            }
+        }
+        let input = match failure.as_ref().map(|f| f.kind) {
+            Some(log::FailureKind::Recognised) => Input::Log,
+            Some(log::FailureKind::Pasted) => Input::Paste,
+            Some(log::FailureKind::Tail) | None => Input::NoFailure,
+        };
         crate::matcher::calibrate(
             &mut candidates,
             |r| engine.index.edition_group(r),
-            diagnosable,
+            input,
+            &engine.confidence,
         );
         Analysis {
             kind: failure.as_ref().map(|f| f.kind),
@@ -328,6 +352,23 @@ pub fn diagnose_traced<R: BufRead>(
         failure,
         candidates,
     })
+}
+
+/// Lines of the failure whose meaning is compared with the articles' titles:
+/// the last error lines, where the run stopped.
+const MEANING_LINES: usize = 4;
+
+/// The sentence embedding of the failure's last error lines.
+fn failure_meaning(failure: &log::Failure) -> Vec<f32> {
+    let mut lines: Vec<&str> = failure
+        .error_lines
+        .iter()
+        .rev()
+        .take(MEANING_LINES)
+        .map(|l| l.text.as_str())
+        .collect();
+    lines.reverse();
+    crate::embed::Embedder::bundled().embed(&lines.join("\n"), crate::search::QUERY_TOKENS)
 }
 
 /// Similarity of the failure to each rule's words, from the search index,
@@ -426,6 +467,7 @@ fn assemble(
             source: rule.source.clone(),
             link: crate::rulebook::rule::article_link(&engine.rules, c.rule, &editions).to_string(),
             confidence: c.confidence,
+            probability: (c.probability * 1000.0).round() / 1000.0,
             score: (c.score * 1000.0).round() / 1000.0,
             evidence: c.evidence,
             cause: rule.cause.clone(),

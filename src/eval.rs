@@ -295,6 +295,50 @@ pub fn eval_cases(engine: &Engine, base: &Path, cases: &[Case]) -> Result<CaseRe
     Ok(report)
 }
 
+/// The rows the confidence model is fitted on: the first three candidates
+/// of each log of `path` in which a failure was found, with whether each
+/// is the right article (never, for an unlabelled or control log).
+pub fn calibration_rows(
+    engine: &Engine,
+    path: &Path,
+) -> Result<Vec<(crate::matcher::Features, bool)>, EvalError> {
+    let file = load(path)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut rows = Vec::new();
+    for case in &file.case {
+        let reader = crate::log::open(&base.join(&case.log))?;
+        let traced = diagnose::diagnose_traced(engine, reader, 3)?;
+        let pasted = match traced.failure {
+            Some(crate::log::FailureKind::Recognised) => false,
+            Some(crate::log::FailureKind::Pasted) => true,
+            _ => continue,
+        };
+        let labelled = !(case.expect.is_empty() || case.theme == "control");
+        let best_similarity = traced
+            .candidates
+            .iter()
+            .map(|c| c.candidate.similarity)
+            .fold(0.0, f64::max);
+        // All of them, though only those that reproduce a quote may be
+        // diagnosed: fitted on those alone (a few dozen, nearly all right),
+        // the model ranked wrong answers of the other sets as sure.
+        for c in traced.candidates.iter().take(3) {
+            let right = labelled
+                && c.ids
+                    .iter()
+                    .any(|id| case.expect.iter().any(|e| meets(id, e)));
+            let features = crate::matcher::Features::of(&c.candidate, best_similarity, pasted);
+            rows.push((features, right));
+        }
+    }
+    if rows.is_empty() {
+        return Err(EvalError::Empty {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(rows)
+}
+
 /// The stage that lost a labelled log's right article.
 fn lost(traced: &diagnose::Traced, right: &dyn Fn(&[String]) -> bool) -> Lost {
     if traced.failure.is_none() {

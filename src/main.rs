@@ -37,6 +37,13 @@ enum CliError {
     PublicUrl(#[from] triage::serve::PublicUrlError),
     #[error(transparent)]
     Serve(#[from] triage::serve::ServeError),
+    #[error(transparent)]
+    Model(#[from] triage::matcher::confidence::ModelError),
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     #[error("no rule with id {0:?} (try `triage search`)")]
     NoRule(String),
     #[error("no article matches {0:?}")]
@@ -62,7 +69,9 @@ impl CliError {
             | CliError::Query(_)
             | CliError::Output(_)
             | CliError::PublicUrl(_)
-            | CliError::Serve(_) => 2,
+            | CliError::Serve(_)
+            | CliError::Model(_)
+            | CliError::Write { .. } => 2,
         }
     }
 
@@ -158,21 +167,50 @@ fn run(cli: Cli) -> Result<u8, CliError> {
             format,
         } => search(&query.join(" "), rules.as_deref(), limit, format),
         Command::Eval {
-            file,
+            files,
             rules,
             min_top1,
             min_top3,
             min_abstain,
             min_mrr,
+            calibrate,
+            confidence_model,
         } => {
-            let engine = engine(rules.as_deref())?;
+            let mut engine = engine(rules.as_deref())?;
+            if let Some(path) = confidence_model {
+                engine = engine.with_confidence(triage::matcher::ConfidenceModel::load(&path)?);
+            }
+            if let Some(out) = calibrate {
+                return refit(&engine, &files, &out);
+            }
             let thresholds = Thresholds {
                 top1: min_top1,
                 top3: min_top3,
                 abstain: min_abstain,
                 mrr: min_mrr,
             };
-            eval(&engine, &file, &thresholds)
+            let mut failed = Vec::new();
+            for (i, file) in files.iter().enumerate() {
+                if files.len() > 1 {
+                    let gap = if i == 0 { "" } else { "\n" };
+                    outln!("{gap}== {}", file.display())?;
+                }
+                match eval(&engine, file, &thresholds) {
+                    Err(CliError::BelowThreshold(below)) => failed.extend(
+                        below
+                            .into_iter()
+                            .map(|b| format!("{}: {b}", file.display())),
+                    ),
+                    other => {
+                        other?;
+                    }
+                }
+            }
+            if failed.is_empty() {
+                Ok(0)
+            } else {
+                Err(CliError::BelowThreshold(failed))
+            }
         }
         Command::Test { rules } => {
             let engine = engine(rules.as_deref())?;
@@ -343,6 +381,45 @@ fn below(name: &str, value: f64, min: Option<f64>, failed: &mut Vec<String>) {
             failed.push(format!("{name} {} is below {}", pct(value), pct(m)));
         }
     }
+}
+
+/// `eval --calibrate`: fit the confidence model on the labelled logs of
+/// `files` (the bands are kept) and write it.
+fn refit(
+    engine: &triage::diagnose::Engine,
+    files: &[std::path::PathBuf],
+    out: &Path,
+) -> Result<u8, CliError> {
+    let base = engine.confidence.clone();
+    let mut rows = Vec::new();
+    for file in files {
+        rows.extend(triage::eval::calibration_rows(engine, file)?);
+    }
+    let right = rows.iter().filter(|(_, r)| *r).count();
+    let mut model = triage::matcher::ConfidenceModel::fit(&rows, base.high, base.medium);
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    model.fitted_on = format!(
+        "{}: {} candidates (the first three of each log with a failure), {} right",
+        names.join(", "),
+        rows.len(),
+        right
+    );
+    let text = model.to_toml();
+    if out == Path::new("-") {
+        out!("{text}")?;
+    } else {
+        std::fs::write(out, &text).map_err(|source| CliError::Write {
+            path: out.to_path_buf(),
+            source,
+        })?;
+        eprintln!(
+            "triage: wrote {} ({} candidates, {right} right); check it on another set with `triage eval --confidence-model {}`",
+            out.display(),
+            rows.len(),
+            out.display()
+        );
+    }
+    Ok(0)
 }
 
 fn print_miss(id: &str, expected: &[String], got: &[String]) -> Result<(), CliError> {

@@ -7,6 +7,7 @@
 //! each rule.
 
 pub mod compile;
+pub mod confidence;
 pub mod subject;
 
 use std::collections::{HashMap, HashSet};
@@ -14,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use serde::Serialize;
 
 pub use compile::{BlockId, CompileError, Compiled, SourceKind};
+pub use confidence::{ConfidenceModel, Features};
 
 use crate::rulebook::rule::Rule;
 use crate::search::RuleSimilarity;
@@ -50,8 +52,17 @@ pub struct Candidate {
     pub quote: f64,
     /// The similarity of the failure's words (and meanings) to the rule's.
     pub similarity: f64,
+    /// How much of the article's subject (its title's rarer words) the
+    /// failure mentions, 0 to 1.
+    pub subject: f64,
+    /// The cosine of the error lines' sentence embedding with the
+    /// article's (set by the caller; 0 when not computed).
+    pub semantic: f64,
     /// The score's lead over the strongest rival (set by [`calibrate`]).
     pub lead: f64,
+    /// The probability that this is the right article (set by
+    /// [`calibrate`]).
+    pub probability: f64,
     pub evidence: Vec<EvidenceLine>,
 }
 
@@ -372,9 +383,10 @@ impl Matcher {
             // A quote counts for more in an article the failure also speaks
             // of (see `subject`). Hand-written patterns are exempt: their
             // author already chose what identifies the article.
+            let subject = self.subjects.coverage(r, &region.terms);
             let about = if !sigs.is_empty() && !patterned[r] {
                 let k = weights::SUBJECT;
-                (1.0 - k) + k * self.subjects.coverage(r, &region.terms)
+                (1.0 - k) + k * subject
             } else {
                 1.0
             };
@@ -397,7 +409,10 @@ impl Matcher {
                 code: code_scores[r],
                 quote,
                 similarity: sim[r],
+                subject,
+                semantic: 0.0,
                 lead: 0.0,
+                probability: 0.0,
                 evidence: std::mem::take(&mut evidence[r]),
             });
         }
@@ -424,65 +439,79 @@ mod weights {
     /// mentioning the article's subject.
     pub const SUBJECT: f64 = 0.5;
     /// Most a quoted block counts towards a diagnosis when its identity
-    /// line is not in the log: under `calibration::MEDIUM_LINE`.
+    /// line is not in the log: under `REPRODUCED_LINE`.
     pub const ANONYMOUS_FULL: f64 = 0.3;
 }
 
-/// Thresholds of [`calibrate`], chosen on labelled cases (`triage eval`):
-/// the point where confident answers are mostly right and failures no
-/// article covers are mostly left unnamed.
-mod calibration {
-    /// A diagnosis needs the log to reproduce an error the article quotes:
-    /// a full match of one of its signature lines at least this strong (or
-    /// an error code it documents). Text similarity alone never is one: the
-    /// labelled near misses (the same words, another cause) showed it
-    /// names the wrong article as often as the right one.
-    pub const MEDIUM_LINE: f64 = 0.35;
-    /// ... ahead of the best other article by this much, because several
-    /// articles quoting the same message are rival answers, not one.
-    pub const MEDIUM_MARGIN: f64 = 0.15;
-    /// A high one: a near-complete match with a clear lead.
-    pub const HIGH_LINE: f64 = 0.7;
-    pub const HIGH_MARGIN: f64 = 0.25;
+/// What the failure finder gave the matcher, as far as confidence goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// No failure: nothing is diagnosed, whatever matched (a log's tail).
+    NoFailure,
+    /// Failure lines recognised in a log.
+    Log,
+    /// A short input taken whole as the failure.
+    Paste,
 }
 
-/// Assign confidence to ranked candidates (best first). `group` maps a rule
-/// to its article (editions of one article share a group), because two
-/// editions agreeing is not a rival answer: the lead that counts is over the
-/// best candidate from another article, except one that reproduces other
-/// lines of the log (two failures in one log, each with its own evidence,
-/// are two answers).
-pub fn calibrate(candidates: &mut [Candidate], group: impl Fn(usize) -> usize, failure: bool) {
-    use calibration::*;
+/// Assign each ranked candidate (best first) its lead over its rivals, the
+/// probability the model gives it, and the confidence band that falls in.
+/// `group` maps a rule to its article (editions of one article share a
+/// group), because two editions agreeing is not a rival answer: the lead
+/// that counts is over the best candidate from another article, except one
+/// that reproduces other lines of the log (two failures in one log, each
+/// with its own evidence, are two answers).
+pub fn calibrate(
+    candidates: &mut [Candidate],
+    group: impl Fn(usize) -> usize,
+    input: Input,
+    model: &ConfidenceModel,
+) {
     let shares_lines = |a: &Candidate, b: &Candidate| {
         a.evidence
             .iter()
             .any(|x| b.evidence.iter().any(|y| y.line == x.line))
     };
-    let reproduced = |c: &Candidate| c.strongest >= MEDIUM_LINE || c.code > 0.0;
+    let best_similarity = candidates.iter().map(|c| c.similarity).fold(0.0, f64::max);
     for i in 0..candidates.len() {
-        if !failure || !reproduced(&candidates[i]) {
-            candidates[i].confidence = Confidence::Low;
-            continue;
-        }
         let g = group(candidates[i].rule);
         let rival = candidates
             .iter()
             .filter(|c| group(c.rule) != g && (!reproduced(c) || shares_lines(c, &candidates[i])))
             .map(|c| c.score)
             .fold(0.0, f64::max);
+        let reproduced_here = reproduced(&candidates[i]);
         let c = &mut candidates[i];
-        let margin = c.score - rival;
-        c.lead = margin;
-        c.confidence = if margin < MEDIUM_MARGIN {
+        c.lead = c.score - rival;
+        let features = Features::of(c, best_similarity, input == Input::Paste);
+        c.probability = model.probability(&features);
+        // Whatever the model says, the log must reproduce an error the
+        // article quotes (or print a code it documents): text similarity
+        // alone, or a quote whose line naming its subject is missing, was
+        // as often a near miss as the answer in the labelled logs.
+        let eligible = input != Input::NoFailure && reproduced_here && c.lead > 0.0;
+        c.confidence = if !eligible {
             Confidence::Low
-        } else if c.strongest >= HIGH_LINE && margin >= HIGH_MARGIN {
+        } else if c.probability >= model.high {
             Confidence::High
-        } else {
+        } else if c.probability >= model.medium {
             Confidence::Medium
+        } else {
+            Confidence::Low
         };
     }
 }
+
+/// Whether the log reproduces an error `c`'s article quotes, or printed a
+/// code it documents: what a diagnosis needs beyond the model's word.
+pub fn reproduced(c: &Candidate) -> bool {
+    c.strongest >= REPRODUCED_LINE || c.code > 0.0
+}
+
+/// A line matched at least this well reproduces the article's error: such
+/// a candidate with evidence on other lines is another failure of the same
+/// log, not a rival.
+const REPRODUCED_LINE: f64 = 0.35;
 
 const MAX_EVIDENCE: usize = 5;
 
@@ -549,8 +578,19 @@ mod tests {
             error_lines,
         };
         let mut candidates = matcher.rank(&scan, Some(&region), &[], similarity);
-        calibrate(&mut candidates, |r| r, true);
+        calibrate(&mut candidates, |r| r, Input::Log, &test_model());
         candidates
+    }
+
+    /// A model on the evidence these tests build (no similarity, no
+    /// embedding), so that they check how candidates are judged, not the
+    /// fitted coefficients.
+    fn test_model() -> ConfidenceModel {
+        ConfidenceModel::parse(
+            "high = 0.9\nmedium = 0.5\nintercept = -4.0\n[weights]\nstrongest = 3.0\nlead = 6.0\n",
+            "test",
+        )
+        .unwrap()
     }
 
     fn confidence_of(candidates: &[Candidate], rule: usize) -> Confidence {

@@ -70,6 +70,7 @@ use analysis::{
 };
 use equivalents::Equivalents;
 use fuzzy::{Lookup, Vocabulary};
+pub use semantic::QUERY_TOKENS;
 pub use similarity::RuleSimilarity;
 use stored::{nth, ArchivedIndexData, FieldPostings, IndexBytes, IndexData, StoredIndex};
 pub use stored::{Buffer, IndexError};
@@ -457,7 +458,7 @@ impl SearchIndex {
         let Some((scores, query_terms)) = self.scores(query) else {
             return Err(QueryError::Empty);
         };
-        let vector = Embedder::bundled().embed(query, semantic::QUERY_TOKENS);
+        let vector = Embedder::bundled().embed(query, QUERY_TOKENS);
         let cosines = self.cosines(&vector);
         let fused = semantic::fuse(&scores, &cosines);
 

@@ -81,18 +81,29 @@ const EXAMPLE_LOGS: &[(&str, &str)] = &[
 
 // Needs the normaliser to strip the `remote:` prefix git prints in front of a
 // hosting platform's build output (composer-auth-failure.log).
+/// Each example is diagnosed as its article, confidently: medium or high,
+/// bands of the fitted confidence model (`knowledge/confidence.toml`), with
+/// most of them high.
 #[test]
-fn example_logs_get_their_article_with_high_confidence() {
+fn example_logs_get_their_article_with_confidence() {
     let mut wrong = Vec::new();
+    let mut high = 0;
     for (log, expected) in EXAMPLE_LOGS {
         let (_, json) = diagnose_json(&example(log));
         let top = &json["diagnoses"][0];
         let got = (top["id"].as_str(), top["confidence"].as_str());
-        if got != (Some(*expected), Some("high")) {
-            wrong.push(format!("{log}: expected {expected} (high), got {got:?}"));
+        high += usize::from(got.1 == Some("high"));
+        let confident = matches!(got.1, Some("high" | "medium"));
+        if got.0 != Some(*expected) || !confident {
+            wrong.push(format!(
+                "{log}: expected {expected} (medium or high), got {got:?}"
+            ));
         }
+        let p = top["probability"].as_f64().unwrap_or_default();
+        assert!((0.0..=1.0).contains(&p), "{log}: probability {p}");
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(high * 3 >= EXAMPLE_LOGS.len() * 2, "{high} high");
 }
 
 #[test]

@@ -3,13 +3,12 @@
 
 use crate::support::Test;
 
-#[test]
-fn each_miss_names_the_stage_that_lost_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let rules = dir.path().join("rules");
+/// A rules directory and a labelled file of five logs, under `dir`.
+fn labelled(dir: &std::path::Path) {
+    let rules = dir.join("rules");
     std::fs::create_dir(&rules).unwrap();
     crate::diagnose_paste::rules(&rules);
-    let logs = dir.path().join("logs");
+    let logs = dir.join("logs");
     std::fs::create_dir(&logs).unwrap();
     let write = |name: &str, text: &str| std::fs::write(logs.join(name), text).unwrap();
     write(
@@ -29,7 +28,7 @@ fn each_miss_names_the_stage_that_lost_it() {
     write("succeeded.log", "Widget deploy completed successfully.\n");
     write("control.log", "Gadget import finished successfully.\n");
     std::fs::write(
-        dir.path().join("cases.toml"),
+        dir.join("cases.toml"),
         r#"[[case]]
 id = "right"
 log = "logs/right.log"
@@ -58,6 +57,13 @@ theme = "control"
 "#,
     )
     .unwrap();
+}
+
+#[test]
+fn each_miss_names_the_stage_that_lost_it() {
+    let dir = tempfile::tempdir().unwrap();
+    labelled(dir.path());
+    let rules = dir.path().join("rules");
     let out = Test::new()
         .args(["eval", "--rules"])
         .arg(&rules)
@@ -93,4 +99,44 @@ theme = "control"
         text.contains("empty answers: 1  high confidence: 1 of 3 right (33.3%)"),
         "{text}"
     );
+}
+
+#[test]
+fn the_confidence_model_is_refitted_and_checked_from_files() {
+    let dir = tempfile::tempdir().unwrap();
+    labelled(dir.path());
+    let model = dir.path().join("confidence.toml");
+    Test::new()
+        .args(["eval", "--rules"])
+        .arg(dir.path().join("rules"))
+        .arg("--calibrate")
+        .arg(&model)
+        .arg(dir.path().join("cases.toml"))
+        .stderr_contains("confidence.toml (")
+        .run();
+    let text = std::fs::read_to_string(&model).unwrap();
+    let fitted = triage::matcher::ConfidenceModel::parse(&text, "fitted").unwrap();
+    assert!(fitted.fitted_on.contains("cases.toml"), "{text}");
+    // The bands are the built-in model's; the weights are fitted.
+    let bundled = triage::matcher::ConfidenceModel::bundled();
+    assert_eq!((fitted.high, fitted.medium), (bundled.high, bundled.medium));
+    assert_ne!(fitted.weights, bundled.weights);
+    // And it is used when named.
+    Test::new()
+        .args(["eval", "--rules"])
+        .arg(dir.path().join("rules"))
+        .arg("--confidence-model")
+        .arg(&model)
+        .arg(dir.path().join("cases.toml"))
+        .stdout_contains("labelled cases: 4")
+        .run();
+    // A broken one is named with its line.
+    std::fs::write(&model, "high = 0.9\nmedium = [\n").unwrap();
+    Test::new()
+        .args(["eval", "--confidence-model"])
+        .arg(&model)
+        .arg(dir.path().join("cases.toml"))
+        .status(2)
+        .stderr_contains("confidence.toml:2: ")
+        .run();
 }
