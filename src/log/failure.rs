@@ -488,10 +488,22 @@ impl FailureFinder {
             .into_iter()
             .map(|(held, _)| held.into_line())
             .collect();
-        let success = lines
+        // Ends in success: a success line with nothing after it that reads
+        // like a problem (`..., done.` then `warning: ... unable to
+        // checkout.` did not succeed).
+        let signals: Vec<Signal> = lines
             .iter()
-            .any(|l| classify(l, may_match(&l.text)) == Signal::Success);
-        if lines.is_empty() || success {
+            .map(|l| classify(l, may_match(&l.text)))
+            .collect();
+        let problem = |(l, s): (&LogLine, &Signal)| {
+            !matches!(s, Signal::Ordinary | Signal::Success)
+                || l.level.is_some_and(|level| level >= Level::Warning)
+        };
+        let ends_in_success = signals
+            .iter()
+            .rposition(|s| *s == Signal::Success)
+            .is_some_and(|at| !lines[at..].iter().zip(&signals[at..]).any(problem));
+        if lines.is_empty() || ends_in_success {
             return None;
         }
         let kind = if self.non_blank <= PASTE_LINES {
@@ -819,6 +831,9 @@ Cache cleared successfully.
         // One that ends in success succeeded.
         log.push_str("Deployment completed successfully.\n");
         assert_eq!(find(&log), None);
+        // Unless a problem follows the success.
+        log.push_str("warning: remote widget refers to nothing, unable to check out.\n");
+        assert_eq!(find(&log).unwrap().kind, FailureKind::Tail);
     }
 
     #[test]
