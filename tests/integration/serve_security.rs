@@ -387,3 +387,40 @@ fn it_listens_on_loopback_unless_told() {
         .stderr_contains("must start with http:// or https://")
         .run();
 }
+
+#[test]
+fn a_client_that_stops_reading_is_cut_off() {
+    // Only the write timeout is short.
+    let server = Serve::new().arg("--timeouts").arg("10,30,1,60").start();
+    let page = server.get("/").body.len();
+    // Pipelined requests for far more answer than socket buffers hold
+    // (tens of megabytes), none of it read.
+    let requests = (64 << 20) / page.max(1) + 1;
+    let mut s = TcpStream::connect(&server.addr).unwrap();
+    let mut writer = s.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        let request = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        for _ in 0..requests {
+            if writer.write_all(request).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_secs(4));
+    // By now the server has given up on the connection: what it wrote
+    // before is there to read, then the end.
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let start = Instant::now();
+    let mut got = Vec::new();
+    let ended = s.read_to_end(&mut got).is_ok();
+    let answers = String::from_utf8_lossy(&got)
+        .matches("HTTP/1.1 200")
+        .count();
+    assert!(
+        ended || start.elapsed() < Duration::from_secs(20),
+        "the connection stayed open"
+    );
+    assert!(answers < requests, "{answers} of {requests} answered");
+    sender.join().unwrap();
+    assert_eq!(server.get("/healthz").status, 200);
+}
