@@ -65,11 +65,48 @@ pub struct IngestReport {
     pub errors: Vec<String>,
     /// Inputs over `max_article_bytes`, skipped unread, with their size.
     pub too_large: Vec<(PathBuf, u64)>,
+    /// What the articles turned out to hold.
+    pub read: ReadSummary,
 }
 
 impl IngestReport {
     pub fn rules_written(&self) -> usize {
         self.created + self.updated + self.unchanged
+    }
+}
+
+/// What ingest found in the articles, for the maintainer.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReadSummary {
+    /// Articles (rules) made, sections and table rows included.
+    pub articles: usize,
+    /// With a quoted error message (a signature) or an error code.
+    pub quoting_errors: usize,
+    pub with_steps: usize,
+    /// Pages split into problem sections (not reference tables).
+    pub split_pages: std::collections::BTreeSet<String>,
+    pub sections: usize,
+    /// Nothing diagnose can match: no signature, no error code.
+    pub nothing_to_match: usize,
+}
+
+impl ReadSummary {
+    fn add(&mut self, rule: &rulebook::Rule) {
+        self.articles += 1;
+        let quotes = !rule.signatures.is_empty() || !rule.error_codes.is_empty();
+        if quotes {
+            self.quoting_errors += 1;
+        } else {
+            self.nothing_to_match += 1;
+        }
+        if !rule.steps.is_empty() {
+            self.with_steps += 1;
+        }
+        // Table rows have a parent too, but are codes, not sections.
+        if !rule.parent.is_empty() && rule.error_codes.is_empty() {
+            self.split_pages.insert(rule.parent.clone());
+            self.sections += 1;
+        }
     }
 }
 
@@ -248,6 +285,7 @@ pub fn ingest(
                     }
                     seen.insert(name, (id.clone(), file.clone()));
                     report.articles += 1;
+                    report.read.add(&rule);
                     match rulebook::write_rule(out, &rule, options.force) {
                         Ok(WriteOutcome::Created) => report.created += 1,
                         Ok(WriteOutcome::Updated) => report.updated += 1,

@@ -36,7 +36,7 @@ pub const CACHE_FILE: &str = ".triage-cache";
 /// refused, so an older cache may hold rules no longer read), so that a
 /// cache from a build of the same version number is rebuilt rather than
 /// misread.
-const CACHE_FORMAT: u32 = 6;
+const CACHE_FORMAT: u32 = 7;
 
 pub struct Knowledge {
     pub rules: Vec<Rule>,

@@ -596,6 +596,16 @@ fn ingest(
         report.not_articles.len(),
         report.errors.len()
     )?;
+    let read = &report.read;
+    outln!(
+        "read: {} articles, {} quote an error, {} have steps, {} pages split into {} sections, {} with nothing to match (found by their words only; `triage lint` names them)",
+        read.articles,
+        read.quoting_errors,
+        read.with_steps,
+        read.split_pages.len(),
+        read.sections,
+        read.nothing_to_match
+    )?;
     Ok(if report.errors.is_empty() && report.too_large.is_empty() {
         0
     } else {
@@ -646,6 +656,12 @@ fn lint(dir: Option<&Path>, strict: bool) -> Result<u8, CliError> {
     }
     for w in rulebook::lint::prefix_warnings(&parsed, &triage::log::prefix::stripped) {
         eprintln!("{w}");
+    }
+    if !strict {
+        // Strict lint counts these as problems already.
+        for note in rulebook::lint::unmatchable_notes(&parsed) {
+            eprintln!("{note}");
+        }
     }
     if problems == 0 {
         // Only rules that load can be run: examples against the real matcher.

@@ -224,6 +224,22 @@ fn is_note(el: ElementRef) -> bool {
         .any(|c| NOTE_CLASSES.contains(&c.to_ascii_lowercase().as_str()))
 }
 
+/// The anchor a browser links a heading by: its `id`, or that of an
+/// `<a name>` / `<a id>` inside it.
+fn heading_anchor(el: ElementRef) -> Option<String> {
+    let own = el.value().attr("id");
+    let inner = || {
+        el.descendants()
+            .filter_map(ElementRef::wrap)
+            .filter(|e| e.value().name() == "a")
+            .find_map(|a| a.value().attr("name").or(a.value().attr("id")))
+    };
+    own.or_else(inner)
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .map(str::to_string)
+}
+
 fn heading_level(name: &str) -> Option<u8> {
     match name {
         "h1" => Some(1),
@@ -273,7 +289,11 @@ fn block_element(el: ElementRef, out: &mut Vec<Block>, pending: &mut InlineBuf, 
         flush(out, pending);
         let text = inline_content(el, depth).finish().text;
         if !text.is_empty() {
-            out.push(Block::Heading { level, text });
+            out.push(Block::Heading {
+                level,
+                text,
+                anchor: heading_anchor(el),
+            });
         }
         return;
     }
@@ -571,6 +591,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn headings_keep_their_anchors() {
+        let blocks =
+            parse("<h2 id=\"missing-key\">Key missing</h2><h2><a name=\"bad-key\"></a>Bad key</h2><h2>Plain</h2>")
+                .unwrap();
+        let anchors: Vec<Option<&str>> = blocks
+            .iter()
+            .map(|b| match b {
+                Block::Heading { anchor, .. } => anchor.as_deref(),
+                _ => panic!("{b:?}"),
+            })
+            .collect();
+        assert_eq!(anchors, [Some("missing-key"), Some("bad-key"), None]);
+    }
+
+    #[test]
     fn headings_paragraphs_lists_code() {
         let blocks = parse(
             "<h2>Issue</h2><p><u>Expected result</u>:</p>\
@@ -582,7 +617,8 @@ mod tests {
             blocks[0],
             Block::Heading {
                 level: 2,
-                text: "Issue".into()
+                text: "Issue".into(),
+                anchor: None,
             }
         );
         assert!(

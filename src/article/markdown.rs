@@ -17,6 +17,12 @@ lazy! {
     static ADMONITION: Regex = Regex::new(r"^\[![A-Z]+\]\s*").expect("valid regex");
 }
 lazy! {
+    /// `<a name="x">` or `<a id="x">`: an anchor a heading is linked by.
+    static NAMED_ANCHOR: Regex = {
+        Regex::new(r#"(?i)<a\s[^>]*\b(?:name|id)\s*=\s*["']([^"']+)["']"#).expect("valid regex")
+    };
+}
+lazy! {
     static INLINE_TAG: Regex = {
         Regex::new(r"^<(/?)([A-Za-z][A-Za-z0-9_-]*)(\s[^>]*)?/?>$").expect("valid regex")
     };
@@ -57,6 +63,11 @@ struct Builder {
     suppressed: usize,
     /// An HTML block nested too deep to parse.
     too_deep: Option<TooDeep>,
+    /// The anchor of the open heading (`{#id}` or an `<a name>` in it).
+    heading_anchor: Option<String>,
+    /// An `<a name>` standing alone before a heading.
+    pending_anchor: Option<String>,
+    in_heading: bool,
 }
 
 /// Parses a Markdown body; fails only on an HTML block nested too deep
@@ -144,6 +155,9 @@ impl Builder {
     }
 
     fn html_blocks(&mut self, text: &str) {
+        if let Some(caps) = NAMED_ANCHOR.captures(text) {
+            self.pending_anchor = Some(caps[1].to_string());
+        }
         match html::parse(text) {
             Ok(blocks) => {
                 for block in blocks {
@@ -168,6 +182,14 @@ impl Builder {
     }
 
     fn inline_html(&mut self, tag: &str) {
+        if let Some(caps) = NAMED_ANCHOR.captures(tag) {
+            let anchor = caps[1].to_string();
+            if self.in_heading {
+                self.heading_anchor.get_or_insert(anchor);
+            } else {
+                self.pending_anchor = Some(anchor);
+            }
+        }
         let Some(caps) = INLINE_TAG.captures(tag.trim()) else {
             // Comments and other markup-looking text: comments are dropped,
             // anything else is the author's words.
@@ -198,13 +220,28 @@ impl Builder {
     fn start(&mut self, tag: Tag) {
         match tag {
             Tag::Paragraph => {
-                if self.in_item() {
+                // A paragraph of a list item after its code block or
+                // sub-list is a block of the item, so that it stays after
+                // them rather than joining the item's first words.
+                let after_children = matches!(
+                    self.stack.last(),
+                    Some(Frame::Item { children, .. }) if !children.is_empty()
+                );
+                if self.in_item() && !after_children {
                     self.inline_target().line_break();
                 } else {
                     self.inline = Some(InlineBuf::default());
                 }
             }
-            Tag::Heading { .. } | Tag::TableCell => self.inline = Some(InlineBuf::default()),
+            Tag::Heading { id, .. } => {
+                self.heading_anchor = id
+                    .map(|id| id.trim().to_string())
+                    .filter(|id| !id.is_empty())
+                    .or(self.pending_anchor.take());
+                self.in_heading = true;
+                self.inline = Some(InlineBuf::default());
+            }
+            Tag::TableCell => self.inline = Some(InlineBuf::default()),
             Tag::BlockQuote(_) => self.open_nested(Frame::Quote { blocks: Vec::new() }),
             Tag::CodeBlock(_) => self.code = Some(String::new()),
             Tag::HtmlBlock => self.html = Some(String::new()),
@@ -239,6 +276,9 @@ impl Builder {
                 if let Some(buf) = self.inline.take() {
                     let content = buf.finish();
                     if !content.text.is_empty() {
+                        // An anchor before words anchors them, not the
+                        // next heading.
+                        self.pending_anchor = None;
                         self.push_block(Block::Paragraph {
                             text: content.text,
                             emphasised: content.emphasised,
@@ -256,10 +296,13 @@ impl Builder {
                     .take()
                     .map(|b| b.finish().text)
                     .unwrap_or_default();
+                let anchor = self.heading_anchor.take();
+                self.in_heading = false;
                 if !text.is_empty() {
                     self.push_block(Block::Heading {
                         level: level as u8,
                         text,
+                        anchor,
                     });
                 }
             }
@@ -372,6 +415,35 @@ fn block_lines(block: &Block, lines: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn headings_keep_their_anchors() {
+        let blocks = parse(
+            "## Key missing {#missing-key}\n\n<a name=\"bad-key\"></a>\n\n## Bad key\n\nText.\n\n## Plain\n",
+        )
+        .unwrap();
+        let anchors: Vec<Option<&str>> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Heading { anchor, .. } => Some(anchor.as_deref()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(anchors, [Some("missing-key"), Some("bad-key"), None]);
+    }
+
+    #[test]
+    fn words_after_code_in_an_item_stay_after_it() {
+        let blocks = parse("1. Run it:\n\n   ```\n   go\n   ```\n\n   Then wait.\n").unwrap();
+        let Block::List { items, .. } = &blocks[0] else {
+            panic!("{blocks:?}")
+        };
+        assert_eq!(items[0].text, "Run it:");
+        assert!(matches!(&items[0].children[0], Block::Code { text } if text == "go"));
+        assert!(
+            matches!(&items[0].children[1], Block::Paragraph { text, .. } if text == "Then wait.")
+        );
+    }
 
     #[test]
     fn admonition_becomes_note() {

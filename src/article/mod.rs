@@ -13,7 +13,9 @@ mod inline;
 pub mod markdown;
 pub mod model;
 pub mod sections;
+pub mod shapes;
 pub mod sniff;
+pub mod split;
 pub mod table;
 pub mod template;
 
@@ -147,6 +149,13 @@ pub fn parse_str(text: &str, id: &str, source: &str) -> Result<Loaded, ArticleEr
         return Ok(Loaded::NotArticle("a TOML data file".into()));
     }
     let (doc, has_front) = parse_document_front(text, source)?;
+    if doc.format != Format::ReferenceTable {
+        if let Some(articles) =
+            split::split(&doc.blocks).and_then(|split| split_articles(&doc, &split, id, source))
+        {
+            return Ok(Loaded::Articles(articles));
+        }
+    }
     let sectioned = sections::recognise(&doc, id, source);
     if !sectioned.troubleshooting {
         let rows = table::rows(&doc, id, source);
@@ -173,6 +182,57 @@ pub fn parse_str(text: &str, id: &str, source: &str) -> Result<Loaded, ArticleEr
             .collect();
     }
     Ok(Loaded::Articles(vec![article]))
+}
+
+/// A page covering several problems: the page without them, then one
+/// article per problem section, `<id>#<fragment>`, the page its parent.
+/// `None` when two sections quote the same error: a page whose sections
+/// repeat one message describes one problem seen several ways (where it
+/// shows, what else breaks), and is read as one article.
+fn split_articles(
+    doc: &Document,
+    split: &split::Split,
+    id: &str,
+    source: &str,
+) -> Option<Vec<Article>> {
+    let page_doc = Document {
+        format: doc.format,
+        front: doc.front.clone(),
+        blocks: split.page.clone(),
+    };
+    let page = sections::recognise(&page_doc, id, source).article;
+    let page_title = page.title.clone();
+    let mut out = vec![page];
+    for section in &split.sections {
+        let section_doc = split::section_document(doc, section);
+        let section_id = format!("{id}#{}", section.fragment);
+        let mut article = sections::recognise(&section_doc, &section_id, source).article;
+        // The heading states the problem, when nothing under it does (an
+        // include that cannot be resolved).
+        if article.issue.text.trim().is_empty() {
+            article.issue.text = section.title.clone();
+        }
+        article.parent = Some(id.to_string());
+        article.parent_title = Some(page_title.clone());
+        out.push(article);
+    }
+    let mut quoted = std::collections::HashSet::new();
+    for section in &out[1..] {
+        let own: std::collections::HashSet<String> = section
+            .quoted_errors
+            .iter()
+            .map(|q| {
+                q.split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .to_lowercase()
+            })
+            .collect();
+        if own.iter().any(|q| !quoted.insert(q.clone())) {
+            return None;
+        }
+    }
+    Some(out)
 }
 
 fn is_toml_data(text: &str) -> bool {

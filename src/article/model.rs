@@ -42,6 +42,10 @@ pub enum Block {
     Heading {
         level: u8,
         text: String,
+        /// The publisher's own anchor for the heading (`{#id}`, an `id`
+        /// attribute, `<a name="...">`), when the source gives one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        anchor: Option<String>,
     },
     Paragraph {
         text: String,
@@ -129,6 +133,18 @@ pub struct Article {
     pub quoted_errors: Vec<String>,
     /// Error codes for reference-table rows (`11` for `[11]`).
     pub error_codes: Vec<String>,
+    /// For one problem of a page that covers several (`page#fragment`
+    /// ids): the page's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// For a section: the page's title, what the section is part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_title: Option<String>,
+    /// The text no part took (sections without a recognised name, notes,
+    /// tables, code outside the issue and steps), one block a line: with
+    /// the parts, the whole text, ranked whatever structure was found.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub body: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]

@@ -7,6 +7,7 @@ use crate::lazy::lazy;
 use regex::Regex;
 
 use super::model::{Article, Block, Document, Issue, ListItem, RelatedLink};
+use super::shapes;
 
 /// The part of an article a block belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,10 +111,37 @@ pub fn classify_heading(text: &str) -> Option<Part> {
     let lower = ANCHOR.replace_all(&text.to_lowercase(), "").to_string();
     let lower = NUMBERING.replace(lower.trim(), "").to_string();
     let lower = lower.trim().trim_end_matches([':', '.', ' ']);
+    // A heading that is an error message ("Error: Widget not found") names
+    // the problem, whatever word it opens with.
+    if shapes::error_message(lower).is_some() {
+        return Some(Part::Issue);
+    }
     HEADING_RULES
         .iter()
         .find(|(re, _)| re.is_match(lower))
         .map(|(_, part)| *part)
+        // "Solving the issue", "Check your permissions": the fix, as a
+        // heading or as its first step.
+        .or_else(|| shapes::is_solution_heading(lower).then_some(Part::Solution))
+}
+
+/// A heading that is itself a step ("Check your permissions"), not the
+/// name of a part ("Solution", "How to fix it").
+fn is_step_heading(text: &str) -> bool {
+    let lower = ANCHOR.replace_all(&text.to_lowercase(), "").to_string();
+    let lower = NUMBERING.replace(lower.trim(), "").to_string();
+    shapes::is_imperative(&lower) && !HEADING_RULES.iter().any(|(re, _)| re.is_match(&lower))
+}
+
+/// A numbered list whose items mostly start as instructions.
+fn imperative_list(items: &[ListItem]) -> bool {
+    let texts: Vec<&str> = items
+        .iter()
+        .map(|i| i.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    let imperative = texts.iter().filter(|t| shapes::is_imperative(t)).count();
+    !texts.is_empty() && imperative * 2 >= texts.len() && imperative >= 1
 }
 
 /// A paragraph that is only a label, or a label followed by its text.
@@ -214,6 +242,16 @@ struct Walker {
     /// Code and quotes of the current section without a recognised name,
     /// until it turns out to state a problem (see `enter`).
     unnamed_section: Vec<String>,
+    /// Words of sections without a recognised name, for cause sentences.
+    other: Vec<String>,
+    /// Text no part took (sections without a recognised name, notes,
+    /// tables, code outside the issue and the steps): kept as the body.
+    rest: Vec<String>,
+    /// Level of the headings that are steps of their own ("Check your
+    /// spelling"), while the steps go on (0: none).
+    step_headings: u8,
+    /// The last step pushed is a sub-heading entry ("How to disable it:").
+    last_step_heading: bool,
     troubleshooting: bool,
     explicit_issue: bool,
     solution_seen: bool,
@@ -239,26 +277,63 @@ fn heading_entry(text: &str) -> String {
 /// and its alternatives stay one step.
 fn item_text(item: &ListItem, depth: usize) -> String {
     let mut text = item.text.clone();
+    let indent = "  ".repeat(depth + 1);
+    let push_line = |text: &mut String, line: &str| {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(line);
+    };
     for child in &item.children {
-        if let Block::List { ordered, items } = child {
-            for (n, sub) in items.iter().enumerate() {
-                let sub_text = item_text(sub, depth + 1);
-                if sub_text.is_empty() {
-                    continue;
+        match child {
+            Block::List { ordered, items } => {
+                for (n, sub) in items.iter().enumerate() {
+                    let sub_text = item_text(sub, depth + 1);
+                    if sub_text.is_empty() {
+                        continue;
+                    }
+                    let marker = if *ordered {
+                        format!("{}.", n + 1)
+                    } else {
+                        "-".to_string()
+                    };
+                    push_line(&mut text, &format!("{indent}{marker} {sub_text}"));
                 }
-                let marker = if *ordered {
-                    format!("{}.", n + 1)
-                } else {
-                    "-".to_string()
-                };
-                if !text.is_empty() {
-                    text.push('\n');
-                }
-                text.push_str(&format!("{}{marker} {sub_text}", "  ".repeat(depth + 1)));
             }
+            // Code shown in a step stays in it, fenced, where the article
+            // puts it; so do the words after it.
+            Block::Code { text: code } => {
+                push_line(&mut text, &fenced(code, &indent));
+            }
+            Block::Paragraph { text: words, .. } | Block::Heading { text: words, .. } => {
+                push_line(&mut text, &format!("{indent}{words}"));
+            }
+            Block::Quote { text: words } | Block::Note { text: words } => {
+                for line in words.lines() {
+                    push_line(&mut text, &format!("{indent}> {line}"));
+                }
+            }
+            Block::Table { .. } => {}
         }
     }
     text
+}
+
+/// A code block as Markdown fences, each line indented.
+pub fn fenced(code: &str, indent: &str) -> String {
+    let fence = if code.contains("```") { "~~~" } else { "```" };
+    let mut out = format!("{indent}{fence}");
+    for line in code.lines() {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(indent);
+            out.push_str(line);
+        }
+    }
+    out.push('\n');
+    out.push_str(indent);
+    out.push_str(fence);
+    out
 }
 
 /// Code and quotes nested anywhere inside a list item.
@@ -335,7 +410,7 @@ impl Walker {
 
     fn block(&mut self, block: &Block) {
         match block {
-            Block::Heading { level, text } => self.heading(*level, text),
+            Block::Heading { level, text, .. } => self.heading(*level, text),
             Block::Paragraph {
                 text,
                 code_spans,
@@ -363,9 +438,16 @@ impl Walker {
                 self.has_text = true;
                 self.literal(text, true);
             }
-            Block::Note { .. } => self.has_text = true,
+            Block::Note { text } => {
+                self.has_text = true;
+                self.rest.push(text.clone());
+            }
             Block::Table { header, rows } => {
                 self.has_text = true;
+                // Tables outside the products part are reference data (lists
+                // of errors, settings, versions), left out of the body: as
+                // ranked words they made a table of many errors outrank the
+                // article about one of them.
                 if self.current() == Part::Products {
                     for row in std::iter::once(header).chain(rows) {
                         let line = row
@@ -400,24 +482,48 @@ impl Walker {
                 // group of steps, not a new part.
                 (Part::Solution, None | Some(Part::Solution)) => {
                     self.steps.push(heading_entry(text));
+                    self.last_step_heading = true;
                     return;
                 }
                 (Part::Products, None) => {
                     self.products.push(text.to_string());
                     return;
                 }
-                (_, None) => return,
+                (_, None) => {
+                    self.rest.push(text.to_string());
+                    return;
+                }
                 _ => {}
             }
         }
+        if let Some(message) = shapes::error_message(text) {
+            self.quoted.push(message);
+        }
         match kind {
+            Some(Part::Solution) if is_step_heading(text) => {
+                // "Check your permissions": a step, under its own heading.
+                self.solution_heading = true;
+                self.enter(Part::Solution);
+                self.steps.push(heading_entry(text));
+                self.last_step_heading = true;
+                self.step_headings = level;
+            }
             Some(part) => {
                 self.issue_heading |= part.is_issue();
                 self.solution_heading |= part == Part::Solution;
                 self.enter(part);
+                self.step_headings = 0;
+            }
+            // A heading beside steps that are headings ("Check your
+            // spelling", "Checking your permissions") is one more step.
+            None if self.step_headings == level && self.current() == Part::Solution => {
+                self.steps.push(heading_entry(text));
+                self.last_step_heading = true;
             }
             None => {
+                self.step_headings = 0;
                 self.unnamed_section.clear();
+                self.rest.push(text.to_string());
                 self.part = Some(Part::Other);
             }
         }
@@ -492,10 +598,10 @@ impl Walker {
                 self.error_spans(spans);
             }
             Part::Cause => self.cause.push(text),
-            Part::Solution => self.steps.push(text),
+            Part::Solution => self.push_step(text),
             Part::Related => self.related.extend(links.iter().cloned()),
             Part::Products => self.products.push(text),
-            Part::Other => {}
+            Part::Other => self.other.push(text),
         }
     }
 
@@ -524,20 +630,17 @@ impl Walker {
                 }
                 self.error_spans(&spans);
             }
-            Part::Solution => {
-                for item in items {
-                    let text = item_text(item, 0);
-                    if !text.is_empty() {
-                        self.steps.push(text);
-                    }
-                    nested_literals(item, &mut self.steps);
-                }
-            }
+            Part::Solution => self.solution_list(items, &literals),
             Part::Related => item_links(items, &mut self.related),
             Part::Products => flat_items(items, &mut self.products),
+            Part::Intro | Part::Other if imperative_list(items) => {
+                // Numbered instructions are steps wherever they stand.
+                self.solution_list(items, &literals);
+            }
             Part::Intro => {
                 flat_items(items, &mut self.intro);
                 self.intro_spans.extend(spans);
+                self.rest.extend(literals.iter().cloned());
                 self.candidates.extend(literals);
             }
             Part::Issue | Part::Prerequisites | Part::Expected | Part::Actual => {
@@ -552,13 +655,70 @@ impl Walker {
             }
             Part::Cause => {
                 flat_items(items, &mut self.cause);
+                self.rest.extend(literals.iter().cloned());
                 self.candidates.extend(literals);
             }
-            Part::Other => self.candidates.extend(literals),
+            Part::Other => {
+                flat_items(items, &mut self.other);
+                self.rest.extend(literals.iter().cloned());
+                self.candidates.extend(literals);
+            }
+        }
+    }
+
+    fn push_step(&mut self, text: String) {
+        self.steps.push(text);
+        self.last_step_heading = false;
+    }
+
+    /// A list of steps: each item one step with its sub-steps and code;
+    /// after a lead-in ("If you have access, take the following steps:")
+    /// the list is that alternative's sub-steps.
+    fn solution_list(&mut self, items: &[ListItem], literals: &[String]) {
+        self.transcripts(literals);
+        self.candidates.extend(literals.iter().cloned());
+        let lead_in = !self.last_step_heading
+            && self
+                .steps
+                .last()
+                .is_some_and(|s| s.trim_end().ends_with(':') && !s.contains('\n'));
+        if lead_in {
+            let mut sub = Vec::new();
+            for (n, item) in items.iter().enumerate() {
+                let text = item_text(item, 1);
+                if !text.is_empty() {
+                    sub.push(format!("  {}. {text}", n + 1));
+                }
+            }
+            if let Some(last) = self.steps.last_mut() {
+                for line in sub {
+                    last.push('\n');
+                    last.push_str(&line);
+                }
+            }
+            return;
+        }
+        for item in items {
+            let text = item_text(item, 0);
+            if !text.is_empty() {
+                self.push_step(text);
+            }
+        }
+    }
+
+    /// Error output a transcript shows, wherever it stands, is a symptom.
+    fn transcripts(&mut self, literals: &[String]) {
+        for text in literals {
+            if let Some(errors) = shapes::transcript_errors(text) {
+                self.quoted.push(errors);
+            }
         }
     }
 
     fn literal(&mut self, text: &str, quote: bool) {
+        if !quote {
+            self.transcripts(&[text.to_string()]);
+        }
         let text = text.to_string();
         match self.current() {
             Part::Issue | Part::Prerequisites | Part::Expected | Part::Actual => {
@@ -572,14 +732,26 @@ impl Walker {
                 }
             }
             Part::Solution => {
-                self.steps.push(text.clone());
+                // Code after a step is that step's: the command it asks for.
+                let code = fenced(&text, "  ");
+                match self.steps.last_mut() {
+                    Some(last) if !self.last_step_heading => {
+                        last.push('\n');
+                        last.push_str(&code);
+                    }
+                    _ => self.push_step(fenced(&text, "")),
+                }
                 self.candidates.push(text);
             }
             Part::Other => {
                 self.unnamed_section.push(text.clone());
+                self.rest.push(text.clone());
                 self.candidates.push(text);
             }
-            _ => self.candidates.push(text),
+            _ => {
+                self.rest.push(text.clone());
+                self.candidates.push(text);
+            }
         }
     }
 
@@ -592,7 +764,9 @@ impl Walker {
         if !self.explicit_issue {
             self.error_spans(&intro_spans);
             for text in std::mem::take(&mut self.candidates) {
-                if looks_like_error(&text) {
+                // A transcript's error output is quoted already, without
+                // the commands and output markers around it.
+                if looks_like_error(&text) && shapes::transcript_output(&text).is_none() {
                     self.quoted.push(text);
                 }
             }
@@ -606,6 +780,8 @@ impl Walker {
         let mut issue_text = self.issue.join(" ");
         if issue_text.is_empty() {
             issue_text = self.intro.join(" ");
+        } else {
+            self.rest.extend(self.intro.iter().cloned());
         }
         let front = &doc.front;
         let title = front
@@ -613,6 +789,10 @@ impl Walker {
             .clone()
             .or(self.heading_title.clone())
             .unwrap_or_else(|| id.to_string());
+        // A title that is an error message is the symptom.
+        if let Some(message) = shapes::error_message(&title) {
+            self.quoted.insert(0, message);
+        }
         let description = front
             .description
             .as_deref()
@@ -623,6 +803,24 @@ impl Walker {
         // The summary still says what goes wrong when no part does.
         if issue_text.is_empty() {
             issue_text = description.clone().unwrap_or_default();
+        }
+        // Without a cause part, the sentences that explain the error
+        // ("This error means that ...") are the cause.
+        if self.cause.is_empty() {
+            let texts = description
+                .iter()
+                .chain(&self.intro)
+                .chain(&self.issue)
+                .chain(&self.other);
+            let mut found: Vec<String> = Vec::new();
+            for text in texts {
+                for sentence in shapes::cause_sentences(text) {
+                    if !found.contains(&sentence) {
+                        found.push(sentence);
+                    }
+                }
+            }
+            self.cause = found;
         }
         let article = Article {
             id: id.to_string(),
@@ -644,6 +842,9 @@ impl Walker {
             related: dedup_links(self.related),
             quoted_errors: dedup(self.quoted),
             error_codes: Vec::new(),
+            parent: None,
+            parent_title: None,
+            body: body_of(self.other.iter().chain(&self.rest)),
         };
         Sectioned {
             article,
@@ -653,6 +854,30 @@ impl Walker {
             solution_heading: self.solution_heading,
         }
     }
+}
+
+/// Most characters of an article's whole text kept for ranking.
+const MAX_BODY_CHARS: usize = 64 * 1024;
+
+/// The text no part took, one block a line, at most [`MAX_BODY_CHARS`]:
+/// with the parts, the article's whole text, ranked whatever structure was
+/// found or missed.
+fn body_of<'a>(texts: impl Iterator<Item = &'a String>) -> String {
+    let mut out = String::new();
+    for text in texts {
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        if out.len() + text.len() + 1 > MAX_BODY_CHARS {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(text);
+    }
+    out
 }
 
 /// Front matter descriptions are written in Markdown (links, entities).
@@ -804,6 +1029,54 @@ mod symptom_tests {
             quoted(body),
             ["Fatal error: Uncaught Error: str_fold() is undefined"]
         );
+    }
+
+    fn steps(body: &str) -> Vec<String> {
+        let doc = Document {
+            format: Format::Markdown,
+            front: FrontMatter::default(),
+            blocks: super::super::markdown::parse(body).unwrap(),
+        };
+        recognise(&doc, "a", "a.md").article.steps
+    }
+
+    #[test]
+    fn headings_that_are_steps_and_their_siblings_are_steps() {
+        let body = "## Check the widget's name\n\nTypos happen.\n\n\
+                    ## Checking your permissions\n\nAsk the owner.\n\n\
+                    ## Use the gadget instead\n\n```\n$ gadget go\n```\n";
+        assert_eq!(
+            steps(body),
+            [
+                "Check the widget's name:",
+                "Typos happen.",
+                "Checking your permissions:",
+                "Ask the owner.",
+                "Use the gadget instead:",
+                "```\n$ gadget go\n```",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_transcript_quotes_its_error_output_and_a_title_its_message() {
+        let doc = Document {
+            format: Format::Markdown,
+            front: FrontMatter {
+                title: Some("Error: Widget refused (token)".into()),
+                ..FrontMatter::default()
+            },
+            blocks: super::super::markdown::parse(
+                "This error means the key is wrong.\n\n```\n$ widget push\n> fatal: widget refused\n```\n",
+            )
+            .unwrap(),
+        };
+        let article = recognise(&doc, "a", "a.md").article;
+        assert_eq!(
+            article.quoted_errors,
+            ["Widget refused (token)", "fatal: widget refused"]
+        );
+        assert_eq!(article.cause, "This error means the key is wrong.");
     }
 
     #[test]

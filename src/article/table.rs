@@ -154,7 +154,7 @@ pub fn rows(doc: &Document, stem: &str, source: &str) -> Vec<Article> {
     let mut out: Vec<Article> = Vec::new();
     for block in &doc.blocks {
         match block {
-            Block::Heading { level, text } => {
+            Block::Heading { level, text, .. } => {
                 headings.retain(|(l, _)| l < level);
                 headings.push((*level, text.clone()));
             }
@@ -264,6 +264,9 @@ fn row_article(
         } else {
             Vec::new()
         },
+        parent: Some(stem.to_string()),
+        parent_title: None,
+        body: String::new(),
     })
 }
 

@@ -226,6 +226,9 @@ pub fn strip(source: &str) -> Cow<'_, str> {
             && !line.starts_with('\t')
         {
             callouts.pop();
+            // A blank line ends the quote, so that a callout next to it
+            // stays a callout of its own.
+            out.push('\n');
         }
         let quote = "> ".repeat(callouts.len());
         if let Some((c, len)) = fence(line) {
@@ -243,6 +246,7 @@ pub fn strip(source: &str) -> Cow<'_, str> {
             }
             if line.trim() == ":::" && callouts.last() == Some(&false) {
                 callouts.pop();
+                out.push('\n');
                 continue;
             }
         }
@@ -381,11 +385,11 @@ mod tests {
         );
         assert_eq!(
             strip("!!! warning \"Careful\"\n    Back up first.\n\nAfter.\n"),
-            "> [!WARNING]\n> Back up first.\n> \nAfter.\n"
+            "> [!WARNING]\n> Back up first.\n> \n\nAfter.\n"
         );
         assert_eq!(
             strip(":::tip Good to know\nUse SSH.\n:::\nAfter.\n"),
-            "> [!TIP]\n> Use SSH.\nAfter.\n"
+            "> [!TIP]\n> Use SSH.\n\nAfter.\n"
         );
     }
 

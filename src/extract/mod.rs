@@ -38,6 +38,7 @@ pub fn rule_from_article(article: &Article) -> Rule {
     Rule {
         id: article.id.clone(),
         title: article.title.clone(),
+        parent: article.parent.clone().unwrap_or_default(),
         source: article.source.clone(),
         link: article.link.clone().unwrap_or_default(),
         labels: article.labels.clone(),
@@ -63,6 +64,7 @@ pub fn rule_from_article(article: &Article) -> Rule {
                 url: l.url.clone(),
             })
             .collect(),
+        body: article.body.clone(),
         ..Rule::default()
     }
 }
@@ -131,8 +133,11 @@ fn described_errors(article: &Article) -> Vec<String> {
 /// type for this article. Plain words (not stems) so people can read them.
 fn keywords(article: &Article) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let sources =
-        std::iter::once(article.title.as_str()).chain(article.labels.iter().map(String::as_str));
+    // A section is also named by its page: "Issue - Order missing" is
+    // about what the page's title says.
+    let sources = std::iter::once(article.title.as_str())
+        .chain(article.parent_title.as_deref())
+        .chain(article.labels.iter().map(String::as_str));
     for text in sources {
         for w in crate::text::words(text) {
             if w.len() > 2

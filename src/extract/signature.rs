@@ -45,6 +45,11 @@ lazy! {
             sub(r"<[^<>*\s][^<>]{0,60}>", WILDCARD),
             sub(r"%[A-Za-z_]+%", WILDCARD),
             sub(r"\{\{[^}]*\}\}", WILDCARD),
+            // Lower-case placeholders (`user/repo`, `other-user`, `[name]`),
+            // from the data file of writing shapes, and an ellipsis that
+            // stands for what was left out.
+            sub(crate::article::shapes::placeholder(), WILDCARD),
+            sub(r"\.\.\.|…", WILDCARD),
             sub(r"(?-u:\b)[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*(?:/[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]+)*)+(?-u:\b)", WILDCARD),
             sub(r"(?-u:\b)[A-Z][A-Z0-9]+(?:-[A-Z0-9]+)+(?-u:\b)", WILDCARD),
             sub(r"(?-u:\b)(?:YOUR|MY)_[A-Z0-9_]+(?-u:\b)", WILDCARD),

@@ -44,8 +44,15 @@ pub(crate) fn numbered_steps(steps: &[String], markdown: bool) -> String {
         let mut lines = step.lines();
         let first = lines.next().unwrap_or("");
         out.push_str(&format!("{n:>4}. {first}\n"));
+        // Sub-steps and code stay under their step: in Markdown at the
+        // item's content column, so that they nest in the list.
+        let indent = if markdown { "   " } else { "      " };
         for line in lines {
-            out.push_str(&format!("      {line}\n"));
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                out.push_str(&format!("{indent}{line}\n"));
+            }
         }
     }
     out

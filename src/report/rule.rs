@@ -41,6 +41,9 @@ fn first_sentence(text: &str) -> String {
 pub struct RuleView<'a> {
     pub id: &'a str,
     pub title: &'a str,
+    /// The page this rule is one section of (`page#fragment` ids).
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub parent: &'a str,
     pub source: &'a str,
     pub link: &'a str,
     pub labels: &'a [String],
@@ -57,6 +60,7 @@ pub fn view(rule: &Rule) -> RuleView<'_> {
     RuleView {
         id: &rule.id,
         title: &rule.title,
+        parent: &rule.parent,
         source: &rule.source,
         link: &rule.link,
         labels: &rule.labels,
@@ -78,6 +82,12 @@ pub fn text(rule: &Rule) -> String {
     let mut out = String::new();
     out.push_str(&format!("{}\n", styled(HEADING, &rule.title)));
     out.push_str(&format!("{}\n", styled(DIM, &format!("id {}", rule.id))));
+    if !rule.parent.is_empty() {
+        out.push_str(&format!(
+            "{}\n",
+            styled(DIM, &format!("a section of {}", rule.parent))
+        ));
+    }
     if !rule.link.is_empty() {
         out.push_str(&format!("{}\n", styled(LINK, &rule.link)));
     }
@@ -141,6 +151,9 @@ pub fn text(rule: &Rule) -> String {
 pub fn markdown(rule: &Rule) -> String {
     let mut out = format!("## {}\n\n", rule.title);
     out.push_str(&format!("`{}`", rule.id));
+    if !rule.parent.is_empty() {
+        out.push_str(&format!(" · a section of `{}`", rule.parent));
+    }
     if !rule.link.is_empty() {
         out.push_str(&format!(" · <{}>", rule.link));
     }

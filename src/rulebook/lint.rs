@@ -117,6 +117,33 @@ pub fn lint(rules: &[(String, String, Rule)], strict: bool) -> Vec<Problem> {
     problems
 }
 
+/// Notes, not problems, naming each rule that gives diagnose nothing to
+/// match: no quoted error, no pattern, no error code. Such a rule is found
+/// by its words only, as a "possibly related" article, never a diagnosis.
+pub fn unmatchable_notes(rules: &[(String, String, Rule)]) -> Vec<Problem> {
+    let mut notes = Vec::new();
+    for (file, text, rule) in rules {
+        if !(rule.signatures.is_empty() && rule.patterns.is_empty() && rule.error_codes.is_empty())
+        {
+            continue;
+        }
+        let words = !(rule.issue.is_empty() && rule.cause.is_empty() && rule.body.is_empty());
+        let reason = if words {
+            "quotes no error message (no error-message title or heading, no code block \
+             showing error output, no quoted message in its text) and lists no error code: \
+             found by its words only, never diagnosed with confidence"
+        } else {
+            "has no error message, no error code and no text: nothing to match"
+        };
+        notes.push(Problem {
+            file: file.clone(),
+            line: line_of(text, "id ="),
+            message: format!("note: {}: {reason}", rule.id),
+        });
+    }
+    notes
+}
+
 /// Warnings about signature lines that start with a prefix the log stage
 /// strips from every log line before matching (`E: `, a timestamp, a
 /// level): as written, such a line matches no log line that has the

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 pub struct Rule {
     pub id: String,
     pub title: String,
+    /// For one problem of a page covering several (`page#fragment`): the
+    /// page's id. The link then points at the section.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub parent: String,
     /// Path of the article relative to the ingest root.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub source: String,
@@ -54,6 +58,10 @@ pub struct Rule {
     pub steps: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<Link>,
+    /// The article's whole text, one block a line: ranked at a low weight,
+    /// so that what the structure missed still counts.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub body: String,
     #[serde(default, skip_serializing_if = "Examples::is_empty")]
     pub examples: Examples,
     /// Digest of the generated content; a file whose content no longer

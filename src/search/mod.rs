@@ -84,16 +84,20 @@ enum Field {
     Cause,
     Steps,
     Meta,
+    /// The article's whole text: the floor under whatever structure was
+    /// found or missed.
+    Body,
 }
 
 impl Field {
-    const ALL: [Field; 6] = [
+    const ALL: [Field; 7] = [
         Field::Title,
         Field::Signatures,
         Field::Issue,
         Field::Cause,
         Field::Steps,
         Field::Meta,
+        Field::Body,
     ];
 
     /// How much a BM25 match in this field counts. The title names the
@@ -109,17 +113,32 @@ impl Field {
             Field::Cause => 1.0,
             Field::Steps => 0.4,
             Field::Meta => 1.0,
+            Field::Body => tuning::BODY_WEIGHT,
+        }
+    }
+
+    /// How much a match in this field counts for coverage: the share of
+    /// the query's information a rule covers.
+    fn coverage(self) -> f64 {
+        match self {
+            Field::Body => tuning::BODY_COVERAGE,
+            _ => 1.0,
         }
     }
 
     /// Appends the field's texts of `rule` to `out`, one per line.
-    fn write_text(self, rule: &Rule, out: &mut String) {
+    /// `page_title`: for a section of a page, the page's title, which
+    /// names what the section is part of.
+    fn write_text(self, rule: &Rule, page_title: Option<&str>, out: &mut String) {
         let mut put = |text: &str| {
             out.push_str(text);
             out.push('\n');
         };
         match self {
-            Field::Title => put(&rule.title),
+            Field::Title => {
+                put(&rule.title);
+                page_title.into_iter().for_each(&mut put);
+            }
             // A quote taken from the title is indexed there already; twice
             // would weigh the title's words double.
             Field::Signatures => rule
@@ -141,6 +160,7 @@ impl Field {
                 rule.keywords.iter().for_each(|s| put(s));
                 put(&rule.description);
             }
+            Field::Body => put(&rule.body),
         }
     }
 }
@@ -187,6 +207,13 @@ mod tuning {
     /// An equivalent phrase (see `equivalents`) counts for this much of
     /// the typed one in BM25; for coverage it counts fully.
     pub const EXPANSION_WEIGHT: f64 = 0.8;
+    /// How much a match in an article's whole text counts: enough that a
+    /// knowledge base without recognisable structure ranks as BM25 over
+    /// its text does, little enough that the named parts lead.
+    pub const BODY_WEIGHT: f64 = 0.5;
+    /// A query word found only in the body counts this much towards
+    /// coverage (0.5 lost a query on each knowledge base).
+    pub const BODY_COVERAGE: f64 = 1.0;
     pub const K1: f32 = 1.2;
     pub const B: f32 = 0.75;
 }
@@ -315,13 +342,22 @@ impl SearchIndex {
         let mut rule_words: Vec<HashSet<String>> = vec![HashSet::new(); rules.len()];
         let mut fields = Vec::with_capacity(Field::ALL.len());
         let mut text = String::new();
+        let titles: HashMap<&str, &str> = rules
+            .iter()
+            .map(|r| (r.id.as_str(), r.title.as_str()))
+            .collect();
+        let page_title = |rule: &Rule| {
+            (!rule.parent.is_empty())
+                .then(|| titles.get(rule.parent.as_str()).copied())
+                .flatten()
+        };
         for field in Field::ALL {
             let analysed: Vec<String> = rules
                 .iter()
                 .zip(&mut rule_words)
                 .map(|(rule, seen)| {
                     text.clear();
-                    field.write_text(rule, &mut text);
+                    field.write_text(rule, page_title(rule), &mut text);
                     let mut out = String::new();
                     cache.append_terms(&with_identifier_parts(&text), &mut out, seen);
                     out
@@ -650,8 +686,9 @@ impl SearchIndex {
         let mut sums = vec![0.0; rule_count];
         let info = |t: &QueryTerm| self.idf(t.id) * t.weight;
         let information: f64 = query_terms.iter().filter(|t| t.typed).map(info).sum();
-        // Per term, per rule: whether any field matched.
-        let mut matches = vec![vec![false; rule_count]; query_terms.len()];
+        // Per term, per rule: how much of the term a field matched, for
+        // coverage: fully in a named part, partly in the body alone.
+        let mut matches = vec![vec![0.0f64; rule_count]; query_terms.len()];
         for (term, matched) in query_terms.iter().zip(&mut matches) {
             for (field, postings) in Field::ALL.iter().zip(self.data().fields.iter()) {
                 let (rules, scores) = postings.postings(term.id);
@@ -661,7 +698,7 @@ impl SearchIndex {
                         continue;
                     }
                     sums[rule] += field.weight() * term.weight * f64::from(score.to_native());
-                    matched[rule] = true;
+                    matched[rule] = matched[rule].max(field.coverage());
                 }
             }
         }
@@ -670,8 +707,8 @@ impl SearchIndex {
                 let mut got: f64 = query_terms
                     .iter()
                     .zip(&matches)
-                    .filter(|(t, m)| t.typed && m[rule])
-                    .map(|(t, _)| info(t))
+                    .filter(|(t, _)| t.typed)
+                    .map(|(t, m)| info(t) * m[rule])
                     .sum();
                 // A rule saying the typed phrase another way covers it.
                 for expansion in expansions {
@@ -680,15 +717,13 @@ impl SearchIndex {
                     let said: f64 = expansion
                         .alternative
                         .iter()
-                        .filter(|&&i| matches[i][rule])
-                        .map(idf_of)
+                        .map(|i| idf_of(i) * matches[*i][rule])
                         .sum();
                     let typed: f64 = expansion.typed.iter().map(|&i| info(&query_terms[i])).sum();
                     let typed_got: f64 = expansion
                         .typed
                         .iter()
-                        .filter(|&&i| matches[i][rule])
-                        .map(|&i| info(&query_terms[i]))
+                        .map(|&i| info(&query_terms[i]) * matches[i][rule])
                         .sum();
                     if total > 0.0 {
                         got += (typed * said / total - typed_got).max(0.0);

@@ -56,6 +56,23 @@ fn literal_texts(blocks: &[Block], out: &mut Vec<String>) {
     }
 }
 
+/// `text` without the fenced code blocks a step holds.
+fn without_fenced_code(text: &str) -> String {
+    let mut out = Vec::new();
+    let mut fence: Option<&str> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        match fence {
+            Some(f) if trimmed.starts_with(f) => fence = None,
+            Some(_) => {}
+            None if trimmed.starts_with("```") => fence = Some("```"),
+            None if trimmed.starts_with("~~~") => fence = Some("~~~"),
+            None => out.push(line),
+        }
+    }
+    out.join("\n")
+}
+
 fn is_heading(text: &str, word: &str) -> bool {
     text.trim().to_lowercase().starts_with(word)
 }
@@ -114,10 +131,13 @@ fn whole_corpus_loads_cleanly() {
         let folder = name.split('/').next().unwrap_or_default().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
         let doc = parse_document(&text, &name).unwrap();
-        if articles.len() > 1 || articles[0].id.contains('#') {
+        if articles[0].id.contains('#') {
             rows += articles.len();
         } else {
+            // A page split into its problem sections is one article of
+            // the folder, and its sections.
             *articles_per_folder.entry(folder).or_default() += 1;
+            rows += articles.len() - 1;
         }
         let has_issue_heading = doc
             .blocks
@@ -138,6 +158,8 @@ fn whole_corpus_loads_cleanly() {
                 if code_texts.iter().any(|c| c == value) {
                     continue;
                 }
+                // So is code a step holds, between its fences.
+                let value = &without_fenced_code(value);
                 if markup.is_match(value)
                     || value.contains("[!UICONTROL")
                     || value.contains("[!DNL")
@@ -179,7 +201,7 @@ fn whole_corpus_loads_cleanly() {
 
     let articles: usize = articles_per_folder.values().sum();
     println!("articles per folder: {articles_per_folder:?} (total {articles})");
-    println!("reference-table rows: {rows}");
+    println!("reference-table rows and page sections: {rows}");
     println!("not articles: {not_articles:#?}");
     println!("empty issue text: {empty_issue}, no steps: {empty_steps}, with quoted errors: {with_quotes}");
     println!("code blocks in issue sections: {issue_code} ({code_as_repro} are commands in steps to reproduce)");

@@ -40,3 +40,23 @@ fn error_table() {
 fn problem_cause_solution() {
     check("problem-cause-solution.txt");
 }
+
+#[test]
+fn liquid_templating() {
+    check("liquid.md");
+}
+
+#[test]
+fn admonitions() {
+    check("admonitions.md");
+}
+
+#[test]
+fn error_titled_article() {
+    check("error-titled.md");
+}
+
+#[test]
+fn page_covering_several_problems() {
+    check("several-problems.md");
+}

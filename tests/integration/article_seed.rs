@@ -36,33 +36,39 @@ fn check_common(article: &Article) {
     assert!(article.cause.starts_with("Both keys"));
     assert_eq!(article.products.len(), 1, "{:?}", article.products);
     assert!(article.products[0].contains("all supported versions"));
+    // The two alternatives stay two steps under their heading; the second
+    // keeps its four numbered sub-steps (issue 13).
     assert_in_order(
         &article.steps,
         &[
             "If a deployment failed",
             "How to disable the access key:",
-            "Log in",
-            "Click the account name",
-            "Click Access Keys",
-            "Click Disable",
+            "If you do not have access",
+            "If you have access",
         ],
     );
-    let heading = article
-        .steps
-        .iter()
-        .position(|s| s == "How to disable the access key:")
-        .expect("heading entry");
-    let log_in = article
-        .steps
-        .iter()
-        .position(|s| s.starts_with("Log in"))
-        .unwrap();
-    assert_eq!(
-        log_in,
-        heading + 3,
-        "two paragraphs sit between: {:#?}",
-        article.steps
+    assert_eq!(article.steps.len(), 4, "{:#?}", article.steps);
+    let alternative = &article.steps[3];
+    assert!(
+        alternative.ends_with(":\n  1. Log in") || alternative.contains(":\n  1. Log in"),
+        "{alternative}"
     );
+    let sub_steps: Vec<&str> = alternative.lines().skip(1).collect();
+    assert_eq!(sub_steps.len(), 4, "{alternative}");
+    for (n, prefix) in [
+        "Log in",
+        "Click the account name",
+        "Click Access Keys",
+        "Click Disable",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(
+            sub_steps[n].starts_with(&format!("  {}. {prefix}", n + 1)),
+            "{alternative}"
+        );
+    }
     assert_eq!(article.related.len(), 1);
     assert!(article.related[0]
         .text

@@ -301,3 +301,50 @@ fn generated_rules_pass_lint_and_a_broken_one_is_named() {
         .stderr_contains("oops.toml:2:")
         .run();
 }
+
+#[test]
+fn summary_says_what_was_read() {
+    let out = tempfile::tempdir().unwrap();
+    let o = Test::new()
+        .arg("ingest")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/articles"))
+        .arg("--out")
+        .arg(out.path())
+        .output();
+    assert!(o.status.success(), "stderr: {}", stderr_of(&o));
+    let stdout = stdout_of(&o);
+    let read = stdout
+        .lines()
+        .find(|l| l.starts_with("read: "))
+        .unwrap_or_else(|| panic!("no summary of what was read:\n{stdout}"));
+    assert!(read.contains(" articles, "), "{read}");
+    assert!(read.contains(" quote an error, "), "{read}");
+    assert!(read.contains(" have steps, "), "{read}");
+    assert!(read.contains("1 pages split into 3 sections"), "{read}");
+    assert!(read.contains(" with nothing to match"), "{read}");
+    // The sections are rules of their own, their page their parent.
+    let section =
+        fs::read_to_string(out.path().join("several-problems@file-missing.toml")).unwrap();
+    assert!(
+        section.contains("id = \"several-problems#file-missing\""),
+        "{section}"
+    );
+    assert!(
+        section.contains("parent = \"several-problems\""),
+        "{section}"
+    );
+    // Lint names the rules with nothing to match, as notes.
+    let lint = Test::new()
+        .arg("lint")
+        .arg("--rules")
+        .arg(out.path())
+        .output();
+    let stderr = stderr_of(&lint);
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.contains("note: several-problems: quotes no error message")),
+        "{stderr}"
+    );
+    assert!(lint.status.success(), "{stderr}");
+}

@@ -58,14 +58,24 @@ fn seed_article_shows_as_json_with_every_part() {
         .contains("deployment fails"));
     assert!(v["cause"].as_str().unwrap().contains("conflict"));
     assert!(v["symptoms"].is_array());
+    // The steps stay an array of strings; the alternative that has
+    // sub-steps holds them indented, in order.
+    let steps = strings(&v["steps"]);
     assert_in_order(
-        &strings(&v["steps"]),
+        &steps,
         &[
             "How to disable the access key",
-            "Log in to the",
-            "Click the account name",
-            "Click Access Keys",
-            "Click Disable",
+            "If you do not have access",
+            "If you have access",
         ],
     );
+    let alternative = steps.last().unwrap();
+    let at = |needle: &str| {
+        alternative
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle}: {alternative}"))
+    };
+    assert!(at("\n  1. Log in to the") < at("\n  2. Click the account name"));
+    assert!(at("\n  2. Click the account name") < at("\n  3. Click Access Keys"));
+    assert!(at("\n  3. Click Access Keys") < at("\n  4. Click Disable"));
 }

@@ -20,6 +20,7 @@ mod article_bad_input;
 mod article_corpus;
 mod article_golden;
 mod article_seed;
+mod article_shapes;
 mod bundled_rules;
 mod cli_broken_pipe;
 mod cli_diagnose;

@@ -82,7 +82,7 @@ fn labelled_queries_second_knowledge_base() {
     check(
         "eval/github-docs/queries.toml",
         "eval/github-docs/corpus",
-        0.47,
-        0.64,
+        0.70,
+        0.80,
     );
 }
