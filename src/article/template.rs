@@ -22,6 +22,15 @@
 //! `{{project-id}}` as a placeholder for the reader to fill in.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// `{% raw %}` and `{% endraw %}`, with Liquid's optional `-` trims.
+static RAW_OPEN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{%-?\s*raw\s*-?%\}").expect("valid regex"));
+static RAW_CLOSE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\{%-?\s*endraw\s*-?%\}").expect("valid regex"));
 
 /// Callout tags and the admonition each becomes.
 const CALLOUTS: &[(&str, &str)] = &[
@@ -253,17 +262,28 @@ pub fn strip(source: &str) -> Cow<'_, str> {
         let in_code = code.is_some();
         let mut text = String::new();
         let mut had_tag = false;
-        if raw {
-            if let Some(end) = line.find("{% endraw %}") {
-                raw = false;
-                text.push_str(&line[..end]);
-                text.push_str(&line[end + "{% endraw %}".len()..]);
-                had_tag = true;
-            } else {
-                text.push_str(line);
+        // A `raw` span may open and close within the line: what it holds is
+        // text as written, the rest of the line is template as usual.
+        let mut rest = line;
+        loop {
+            if raw {
+                match RAW_CLOSE.find(rest) {
+                    Some(end) => {
+                        raw = false;
+                        had_tag = true;
+                        text.push_str(&rest[..end.start()]);
+                        rest = &rest[end.end()..];
+                        continue;
+                    }
+                    None => {
+                        text.push_str(rest);
+                        break;
+                    }
+                }
             }
-        } else {
-            for piece in pieces(line, values) {
+            let open = RAW_OPEN.find(rest).filter(|_| comment == 0);
+            let head = open.map_or(rest, |m| &rest[..m.start()]);
+            for piece in pieces(head, values) {
                 match piece {
                     Piece::Text(t) if comment == 0 => text.push_str(t),
                     Piece::Text(_) => {}
@@ -273,6 +293,7 @@ pub fn strip(source: &str) -> Cow<'_, str> {
                             Tag::CommentOpen => comment += 1,
                             Tag::CommentClose => comment = comment.saturating_sub(1),
                             _ if comment > 0 => {}
+                            // Found by `RAW_OPEN` unless written oddly.
                             Tag::RawOpen => raw = true,
                             Tag::RawClose => {}
                             Tag::CalloutOpen(kind) => {
@@ -292,6 +313,14 @@ pub fn strip(source: &str) -> Cow<'_, str> {
                         }
                     }
                 }
+            }
+            match open {
+                Some(m) => {
+                    raw = true;
+                    had_tag = true;
+                    rest = &rest[m.end()..];
+                }
+                None => break,
             }
         }
         if comment > 0 && !had_tag {
@@ -375,6 +404,14 @@ mod tests {
     fn raw_content_is_left_as_written() {
         let src = "{% raw %}\n{{ page.title }} and {% if %}\n{% endraw %}\nafter {{ x }}\n";
         assert_eq!(strip(src), "{{ page.title }} and {% if %}\nafter\n");
+    }
+
+    #[test]
+    fn raw_within_one_line_keeps_its_content() {
+        let src = "Use {% raw %}`{{ site.url }}`{% endraw %} in {{ x }} links.\n";
+        assert_eq!(strip(src), "Use `{{ site.url }}` in links.\n");
+        let src = "{%- raw -%}{{ a }}{%- endraw -%} and {% raw %}{% b %}\nc\n{% endraw %}\n";
+        assert_eq!(strip(src), "{{ a }} and {% b %}\nc\n");
     }
 
     #[test]
