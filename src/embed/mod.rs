@@ -45,8 +45,10 @@ static VOCABULARY: &str = include_str!(concat!(
 ));
 
 /// Texts encoded in one batch, per thread: enough tokens that the dense
-/// layers' matrix products run at full speed, few enough to stay in cache.
-const BATCH_TOKENS: usize = 2048;
+/// layers' matrix products amortise reading the weights, few enough that
+/// the activations stay small. Measured on the 795-rule corpus: 512 tokens
+/// build its vectors in 1.7 s at 107 MiB peak, 2048 in 1.95 s at 157 MiB.
+const BATCH_TOKENS: usize = 512;
 
 pub struct Embedder {
     tokenizer: WordPiece,
