@@ -143,7 +143,7 @@ pub(super) const MAX_QUERY: usize = crate::search::MAX_QUERY_BYTES;
 /// The search, as `triage search` runs it: the hits and the rules they
 /// index (the server's rules have their links filled already).
 pub(super) async fn search(
-    loaded: Arc<Loaded>,
+    state: &state::State,
     query: String,
     limit: usize,
 ) -> Result<(Arc<Loaded>, Vec<Hit>), ApiError> {
@@ -157,7 +157,15 @@ pub(super) async fn search(
             "the query is longer than {MAX_QUERY} bytes: paste the error lines, or post the whole log to /api/diagnose"
         )));
     }
+    let turn = Arc::clone(&state.searches)
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::Internal)?;
+    // The rules as they are when the turn comes (a reload may have
+    // happened while waiting).
+    let loaded = state.current();
     tokio::task::spawn_blocking(move || {
+        let _turn = turn;
         let hits = loaded
             .engine
             .index
@@ -184,7 +192,7 @@ async fn search_route(
     let query = params
         .q
         .ok_or_else(|| ApiError::BadRequest("missing q, the query".into()))?;
-    let (loaded, hits) = search(state.current(), query, limit).await?;
+    let (loaded, hits) = search(&state, query, limit).await?;
     let json = report::search::json(&loaded.engine.rules, &hits);
     Ok(json_response(format!("{json}\n")))
 }

@@ -211,7 +211,7 @@ async fn search_page(
     if q.trim().is_empty() {
         return search_view(&state, "", None);
     }
-    let found = api::search(state.current(), q.clone(), PAGE_RESULTS).await;
+    let found = api::search(&state, q.clone(), PAGE_RESULTS).await;
     search_view(&state, &q, Some(found))
 }
 

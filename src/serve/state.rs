@@ -84,6 +84,10 @@ pub(super) struct State {
     /// with them it levels off (see benches/README.md). Two per core
     /// rather than one: about as much memory, a third of the wait.
     pub diagnoses: Arc<tokio::sync::Semaphore>,
+    /// Turns for searches, for the same reason: a search embeds its query
+    /// on a thread of its own, and 32 clients searching at once kept 32
+    /// threads' buffers alive for no gain on a machine of fewer cores.
+    pub searches: Arc<tokio::sync::Semaphore>,
 }
 
 impl State {
@@ -95,9 +99,8 @@ impl State {
             public_url: config.public_url.clone(),
             max_body: config.max_body,
             timeouts: config.timeouts,
-            diagnoses: Arc::new(tokio::sync::Semaphore::new(
-                2 * std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
-            )),
+            diagnoses: Arc::new(tokio::sync::Semaphore::new(2 * cores())),
+            searches: Arc::new(tokio::sync::Semaphore::new(2 * cores())),
         })
     }
 
@@ -231,6 +234,11 @@ pub(super) async fn watch(
             Err(e) => log(format_args!("reload failed: {e}")),
         }
     }
+}
+
+/// The machine's cores, to size the turns by.
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 #[cfg(test)]

@@ -318,3 +318,37 @@ fn many_diagnoses_at_once_each_get_their_answer() {
         t.join().unwrap();
     }
 }
+
+#[test]
+fn many_searches_at_once_each_get_their_answer() {
+    // More than the server searches at once: the rest wait their turn, and
+    // each gets the answer the CLI gives.
+    let server = std::sync::Arc::new(Serve::new().start());
+    let queries = [
+        "redis connection refused",
+        "composer memory exhausted",
+        "Permission denied (publickey)",
+        "site is slow after deploy",
+    ];
+    let expected: Vec<Vec<u8>> = queries
+        .iter()
+        .map(|q| cli(&["search", q, "--format", "json"], None, None))
+        .collect();
+    let threads: Vec<_> = (0..24)
+        .map(|i| {
+            let server = std::sync::Arc::clone(&server);
+            let (q, expected) = (
+                queries[i % queries.len()],
+                expected[i % queries.len()].clone(),
+            );
+            std::thread::spawn(move || {
+                let r = server.get(&format!("/api/search?q={}", encode(q)));
+                assert_eq!(r.status, 200);
+                assert_same(&format!("search {q:?}"), &expected, &r.body);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
