@@ -21,16 +21,18 @@
 //! template language (`{%`, `{{<` or `{{%` somewhere): elsewhere authors write
 //! `{{project-id}}` as a placeholder for the reader to fill in.
 
-use std::borrow::Cow;
-use std::sync::LazyLock;
-
 use regex::Regex;
+use std::borrow::Cow;
 
-/// `{% raw %}` and `{% endraw %}`, with Liquid's optional `-` trims.
-static RAW_OPEN: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{%-?\s*raw\s*-?%\}").expect("valid regex"));
-static RAW_CLOSE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\{%-?\s*endraw\s*-?%\}").expect("valid regex"));
+use crate::lazy::lazy;
+
+lazy! {
+    /// `{% raw %}`, with Liquid's optional `-` trims.
+    static RAW_OPEN: Regex = Regex::new(r"\{%-?\s*raw\s*-?%\}").expect("valid regex");
+}
+lazy! {
+    static RAW_CLOSE: Regex = Regex::new(r"\{%-?\s*endraw\s*-?%\}").expect("valid regex");
+}
 
 /// Callout tags and the admonition each becomes.
 const CALLOUTS: &[(&str, &str)] = &[
