@@ -212,9 +212,20 @@ fn support_staff_use_the_pages_in_a_browser() {
         }),
         "{evidence}"
     );
+    // The confidence the CLI gives the same log, in the same words.
+    let cli = crate::support::Test::new()
+        .args(["diagnose", "--format", "json"])
+        .arg(&log_path)
+        .output()
+        .stdout;
+    let cli: serde_json::Value = serde_json::from_slice(&cli).unwrap();
+    let confidence = format!(
+        "{} confidence",
+        cli["diagnoses"][0]["confidence"].as_str().unwrap()
+    );
     for expected in [
         "Diagnosis: Composer rejects the repo.magento.com access keys",
-        "high confidence",
+        confidence.as_str(),
         "Evidence",
         "Reads as",
         "authentication failed: credentials missing or invalid (HTTP 401)",
