@@ -78,8 +78,6 @@ impl IngestReport {
 /// What ingest found in the articles, for the maintainer.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ReadSummary {
-    /// Articles (rules) made, sections and table rows included.
-    pub articles: usize,
     /// With a quoted error message (a signature) or an error code.
     pub quoting_errors: usize,
     pub with_steps: usize,
@@ -92,7 +90,6 @@ pub struct ReadSummary {
 
 impl ReadSummary {
     fn add(&mut self, rule: &rulebook::Rule) {
-        self.articles += 1;
         let quotes = !rule.signatures.is_empty() || !rule.error_codes.is_empty();
         if quotes {
             self.quoting_errors += 1;

@@ -599,7 +599,7 @@ fn ingest(
     let read = &report.read;
     outln!(
         "read: {} articles, {} quote an error, {} have steps, {} pages split into {} sections, {} with nothing to match (found by their words only; `triage lint` names them)",
-        read.articles,
+        report.articles,
         read.quoting_errors,
         read.with_steps,
         read.split_pages.len(),

@@ -106,10 +106,16 @@ lazy! {
     static NUMBERING: Regex = Regex::new(r"^(\d+[a-z]?[.)]\s+|step \d+\s*[:.-]?\s*)").expect("valid regex");
 }
 
+/// A heading's words in lower case, without its `{#anchor}` and its
+/// numbering ("2. ", "Step 3:").
+fn heading_words(text: &str) -> String {
+    let lower = ANCHOR.replace_all(&text.to_lowercase(), "").to_string();
+    NUMBERING.replace(lower.trim(), "").to_string()
+}
+
 /// Which part a heading opens, if it is one we recognise.
 pub fn classify_heading(text: &str) -> Option<Part> {
-    let lower = ANCHOR.replace_all(&text.to_lowercase(), "").to_string();
-    let lower = NUMBERING.replace(lower.trim(), "").to_string();
+    let lower = heading_words(text);
     let lower = lower.trim().trim_end_matches([':', '.', ' ']);
     // A heading that is an error message ("Error: Widget not found") names
     // the problem, whatever word it opens with.
@@ -128,8 +134,7 @@ pub fn classify_heading(text: &str) -> Option<Part> {
 /// A heading that is itself a step ("Check your permissions"), not the
 /// name of a part ("Solution", "How to fix it").
 fn is_step_heading(text: &str) -> bool {
-    let lower = ANCHOR.replace_all(&text.to_lowercase(), "").to_string();
-    let lower = NUMBERING.replace(lower.trim(), "").to_string();
+    let lower = heading_words(text);
     shapes::is_imperative(&lower) && !HEADING_RULES.iter().any(|(re, _)| re.is_match(&lower))
 }
 

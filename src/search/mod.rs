@@ -117,15 +117,6 @@ impl Field {
         }
     }
 
-    /// How much a match in this field counts for coverage: the share of
-    /// the query's information a rule covers.
-    fn coverage(self) -> f64 {
-        match self {
-            Field::Body => tuning::BODY_COVERAGE,
-            _ => 1.0,
-        }
-    }
-
     /// Appends the field's texts of `rule` to `out`, one per line.
     /// `page_title`: for a section of a page, the page's title, which
     /// names what the section is part of.
@@ -209,11 +200,10 @@ mod tuning {
     pub const EXPANSION_WEIGHT: f64 = 0.8;
     /// How much a match in an article's whole text counts: enough that a
     /// knowledge base without recognisable structure ranks as BM25 over
-    /// its text does, little enough that the named parts lead.
+    /// its text does, little enough that the named parts lead. For
+    /// coverage a body match counts fully, as any field's does (counting
+    /// it half lost a query on each knowledge base).
     pub const BODY_WEIGHT: f64 = 0.5;
-    /// A query word found only in the body counts this much towards
-    /// coverage (0.5 lost a query on each knowledge base).
-    pub const BODY_COVERAGE: f64 = 1.0;
     pub const K1: f32 = 1.2;
     pub const B: f32 = 0.75;
 }
@@ -686,9 +676,8 @@ impl SearchIndex {
         let mut sums = vec![0.0; rule_count];
         let info = |t: &QueryTerm| self.idf(t.id) * t.weight;
         let information: f64 = query_terms.iter().filter(|t| t.typed).map(info).sum();
-        // Per term, per rule: how much of the term a field matched, for
-        // coverage: fully in a named part, partly in the body alone.
-        let mut matches = vec![vec![0.0f64; rule_count]; query_terms.len()];
+        // Per term, per rule: whether any field matched.
+        let mut matches = vec![vec![false; rule_count]; query_terms.len()];
         for (term, matched) in query_terms.iter().zip(&mut matches) {
             for (field, postings) in Field::ALL.iter().zip(self.data().fields.iter()) {
                 let (rules, scores) = postings.postings(term.id);
@@ -698,7 +687,7 @@ impl SearchIndex {
                         continue;
                     }
                     sums[rule] += field.weight() * term.weight * f64::from(score.to_native());
-                    matched[rule] = matched[rule].max(field.coverage());
+                    matched[rule] = true;
                 }
             }
         }
@@ -707,8 +696,8 @@ impl SearchIndex {
                 let mut got: f64 = query_terms
                     .iter()
                     .zip(&matches)
-                    .filter(|(t, _)| t.typed)
-                    .map(|(t, m)| info(t) * m[rule])
+                    .filter(|(t, m)| t.typed && m[rule])
+                    .map(|(t, _)| info(t))
                     .sum();
                 // A rule saying the typed phrase another way covers it.
                 for expansion in expansions {
@@ -717,13 +706,15 @@ impl SearchIndex {
                     let said: f64 = expansion
                         .alternative
                         .iter()
-                        .map(|i| idf_of(i) * matches[*i][rule])
+                        .filter(|&&i| matches[i][rule])
+                        .map(idf_of)
                         .sum();
                     let typed: f64 = expansion.typed.iter().map(|&i| info(&query_terms[i])).sum();
                     let typed_got: f64 = expansion
                         .typed
                         .iter()
-                        .map(|&i| info(&query_terms[i]) * matches[i][rule])
+                        .filter(|&&i| matches[i][rule])
+                        .map(|&i| info(&query_terms[i]))
                         .sum();
                     if total > 0.0 {
                         got += (typed * said / total - typed_got).max(0.0);
